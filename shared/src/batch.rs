@@ -1,0 +1,304 @@
+//! Appending enriched records to Arrow column builders.
+//!
+//! The builder's column order mirrors [`crate::schema::file_schema`]; `finish` checks it through
+//! `RecordBatch::try_new`, and a unit test appends a full record, so a drift between the two is
+//! caught at test time rather than in production.
+
+use crate::record::{EnrichedRecord, Product};
+use crate::schema::{file_schema, product_fields, product_item_field};
+use arrow_array::builder::{
+    Float64Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder, StructBuilder,
+    TimestampMillisecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::ArrowError;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Lower-case hex of a 32-byte hash, without allocating.
+pub fn hex32<'o>(bytes: &[u8; 32], out: &'o mut [u8; 64]) -> &'o str {
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = HEX[usize::from(b >> 4)];
+        out[2 * i + 1] = HEX[usize::from(b & 0x0f)];
+    }
+    // Only ASCII hex digits were written.
+    std::str::from_utf8(out).unwrap_or_default()
+}
+
+/// Canonical hyphenated UUID text of 16 bytes, without allocating.
+pub fn uuid_text<'o>(bytes: &[u8; 16], out: &'o mut [u8; 36]) -> &'o str {
+    let mut j = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out[j] = b'-';
+            j += 1;
+        }
+        out[j] = HEX[usize::from(b >> 4)];
+        out[j + 1] = HEX[usize::from(b & 0x0f)];
+        j += 2;
+    }
+    std::str::from_utf8(out).unwrap_or_default()
+}
+
+fn opt<'x>(v: &'x Option<Cow<'_, str>>) -> Option<&'x str> {
+    v.as_deref()
+}
+
+fn arc<'x>(v: &'x Option<Arc<str>>) -> Option<&'x str> {
+    v.as_deref()
+}
+
+/// Column builders for one output batch (one partition, one flush).
+pub struct RecordBatchBuilder {
+    ints: [Int32Builder; 3],
+    event_ts: TimestampMillisecondBuilder,
+    arrival_ts: TimestampMillisecondBuilder,
+    delay: Int64Builder,
+    /// All string columns, in schema order (see `append`).
+    strings: Vec<StringBuilder>,
+    floats: Vec<Float64Builder>,
+    int32s: Vec<Int32Builder>,
+    asn: Int64Builder,
+    products: ListBuilder<StructBuilder>,
+    rows: usize,
+}
+
+// Indexes into the grouped builders, in schema order within each group.
+const S_EDGE: usize = 0; // city, state, country, country_code
+const S_EDGE_ID: usize = 4;
+const S_REFERRER: usize = 5; // referrer, referrer_domain_name
+const S_UA: usize = 7; // browser_name, browser_version, os_name, os_version
+const S_CLIENT: usize = 11; // timezone, language, device_type, device_vendor, outer, inner
+const S_PLATFORM: usize = 17;
+const S_UTM: usize = 18; // 5
+const S_REQUEST: usize = 23; // url, path, query_string
+const S_CACHE: usize = 26;
+const S_EVENT: usize = 27; // event_name, event_data
+const S_IDS: usize = 29; // page_view_id, daily_page_view_id, daily_visitor_id
+const S_ADD: usize = 32; // event_id, source, client_id, user_id, product_action, transaction_id
+const S_CURRENCY: usize = 38;
+const N_STRINGS: usize = 39;
+
+impl Default for RecordBatchBuilder {
+    fn default() -> Self {
+        Self::with_capacity(1024)
+    }
+}
+
+impl RecordBatchBuilder {
+    /// Builders sized for about `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        let product = StructBuilder::from_fields(product_fields(), 0);
+        RecordBatchBuilder {
+            ints: std::array::from_fn(|_| Int32Builder::with_capacity(rows)),
+            event_ts: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            arrival_ts: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            delay: Int64Builder::with_capacity(rows),
+            strings: (0..N_STRINGS)
+                .map(|_| StringBuilder::with_capacity(rows, rows * 16))
+                .collect(),
+            floats: (0..6).map(|_| Float64Builder::with_capacity(rows)).collect(),
+            int32s: (0..6).map(|_| Int32Builder::with_capacity(rows)).collect(),
+            asn: Int64Builder::with_capacity(rows),
+            products: ListBuilder::new(product).with_field(product_item_field()),
+            rows: 0,
+        }
+    }
+
+    /// Rows appended since the last [`RecordBatchBuilder::finish`].
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// True when no row is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Appends one record. The partition columns are not stored (they are the path).
+    pub fn append(&mut self, r: &EnrichedRecord<'_>) {
+        let date = crate::time::Date::from_epoch_ms(r.event_ms);
+        self.ints[0].append_value(date.year);
+        self.ints[1].append_value(i32::from(date.month));
+        self.ints[2].append_value(i32::from(date.day));
+        self.event_ts.append_value(r.event_ms);
+        self.arrival_ts.append_value(r.arrival_ms);
+        self.delay.append_value(r.arrival_ms - r.event_ms);
+
+        let s = &mut self.strings;
+        s[S_EDGE].append_option(r.geo.city);
+        s[S_EDGE + 1].append_option(r.geo.state);
+        s[S_EDGE + 2].append_option(r.geo.country);
+        s[S_EDGE + 3].append_option(r.geo.country_code);
+        s[S_EDGE_ID].append_option(opt(&r.edge_id));
+        s[S_REFERRER].append_option(opt(&r.referrer));
+        s[S_REFERRER + 1].append_value(&r.referrer_domain_name);
+        s[S_UA].append_option(arc(&r.ua.browser_name));
+        s[S_UA + 1].append_option(arc(&r.ua.browser_version));
+        s[S_UA + 2].append_option(arc(&r.ua.os_name));
+        s[S_UA + 3].append_option(arc(&r.ua.os_version));
+        s[S_CLIENT].append_option(opt(&r.client.timezone));
+        s[S_CLIENT + 1].append_option(opt(&r.client.language));
+        s[S_CLIENT + 2].append_value(r.ua.device_type);
+        s[S_CLIENT + 3].append_option(arc(&r.ua.device_vendor));
+        s[S_CLIENT + 4].append_option(opt(&r.client.outer_resolution));
+        s[S_CLIENT + 5].append_option(opt(&r.client.inner_resolution));
+        s[S_PLATFORM].append_option(opt(&r.client.platform));
+        s[S_UTM].append_option(opt(&r.utm.source));
+        s[S_UTM + 1].append_option(opt(&r.utm.campaign));
+        s[S_UTM + 2].append_option(opt(&r.utm.medium));
+        s[S_UTM + 3].append_option(opt(&r.utm.content));
+        s[S_UTM + 4].append_option(opt(&r.utm.term));
+        s[S_REQUEST].append_option(opt(&r.request.url));
+        s[S_REQUEST + 1].append_option(opt(&r.request.path));
+        s[S_REQUEST + 2].append_option(opt(&r.request.query_string));
+        s[S_CACHE].append_option(opt(&r.request.cache_status));
+        s[S_EVENT].append_option(opt(&r.event_name));
+        s[S_EVENT + 1].append_option(opt(&r.event_data));
+        let mut hex = [0u8; 64];
+        s[S_IDS].append_value(hex32(&r.page_view_id, &mut hex));
+        s[S_IDS + 1].append_value(hex32(&r.daily_page_view_id, &mut hex));
+        s[S_IDS + 2].append_value(hex32(&r.daily_visitor_id, &mut hex));
+        let mut uuid = [0u8; 36];
+        s[S_ADD].append_value(uuid_text(&r.event_id, &mut uuid));
+        s[S_ADD + 1].append_value(r.source.as_str());
+        s[S_ADD + 2].append_option(opt(&r.client_id));
+        s[S_ADD + 3].append_option(opt(&r.user_id));
+        s[S_ADD + 4].append_option(opt(&r.commerce.product_action));
+        s[S_ADD + 5].append_option(opt(&r.commerce.transaction_id));
+        s[S_CURRENCY].append_option(opt(&r.commerce.currency));
+
+        // floats: edge lat, edge lon, memory, revenue, tax, shipping
+        self.floats[0].append_option(r.geo.latitude);
+        self.floats[1].append_option(r.geo.longitude);
+        self.floats[2].append_option(r.client.memory);
+        self.floats[3].append_option(r.commerce.revenue);
+        self.floats[4].append_option(r.commerce.tax);
+        self.floats[5].append_option(r.commerce.shipping);
+        // int32s: color_depth, cores, bytes, status, delivery_ms, is_bot (6 used)
+        self.int32s[0].append_option(r.client.color_depth);
+        self.int32s[1].append_option(r.client.cores);
+        self.int32s[2].append_option(r.request.bytes);
+        self.int32s[3].append_option(r.request.status_code);
+        self.int32s[4].append_option(r.request.delivery_time_ms);
+        self.int32s[5].append_value(i32::from(r.ua.is_bot));
+        self.asn.append_option(r.request.asn);
+
+        if r.commerce.products.is_empty() {
+            self.products.append_null();
+        } else {
+            for p in &r.commerce.products {
+                append_product(self.products.values(), p);
+            }
+            self.products.append(true);
+        }
+        self.rows += 1;
+    }
+
+    /// Takes the buffered rows as a batch of [`file_schema`] and resets the builders.
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let s: Vec<ArrayRef> = self
+            .strings
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        let f: Vec<ArrayRef> = self
+            .floats
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        let i: Vec<ArrayRef> = self
+            .int32s
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        // Arc clones: cheap, and the grouped vectors are dropped right after.
+        let take = |v: &[ArrayRef], idx: usize| v[idx].clone();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.ints[0].finish()),
+            Arc::new(self.ints[1].finish()),
+            Arc::new(self.ints[2].finish()),
+            Arc::new(self.event_ts.finish()),
+            Arc::new(self.arrival_ts.finish()),
+            Arc::new(self.delay.finish()),
+            take(&s, S_EDGE),
+            take(&s, S_EDGE + 1),
+            take(&s, S_EDGE + 2),
+            take(&s, S_EDGE + 3),
+            take(&f, 0),
+            take(&f, 1),
+            take(&s, S_EDGE_ID),
+            take(&s, S_REFERRER),
+            take(&s, S_REFERRER + 1),
+            take(&s, S_UA),
+            take(&s, S_UA + 1),
+            take(&s, S_UA + 2),
+            take(&s, S_UA + 3),
+            take(&s, S_CLIENT),
+            take(&s, S_CLIENT + 1),
+            take(&s, S_CLIENT + 2),
+            take(&s, S_CLIENT + 3),
+            take(&s, S_CLIENT + 4),
+            take(&s, S_CLIENT + 5),
+            take(&i, 0),
+            take(&s, S_PLATFORM),
+            take(&f, 2),
+            take(&i, 1),
+            take(&s, S_UTM),
+            take(&s, S_UTM + 1),
+            take(&s, S_UTM + 2),
+            take(&s, S_UTM + 3),
+            take(&s, S_UTM + 4),
+            take(&s, S_REQUEST),
+            take(&s, S_REQUEST + 1),
+            take(&s, S_REQUEST + 2),
+            take(&i, 2),
+            take(&i, 3),
+            take(&s, S_CACHE),
+            take(&i, 4),
+            Arc::new(self.asn.finish()),
+            take(&i, 5),
+            take(&s, S_EVENT),
+            take(&s, S_EVENT + 1),
+            take(&s, S_IDS),
+            take(&s, S_IDS + 1),
+            take(&s, S_IDS + 2),
+            take(&s, S_ADD),
+            take(&s, S_ADD + 1),
+            take(&s, S_ADD + 2),
+            take(&s, S_ADD + 3),
+            take(&s, S_ADD + 4),
+            take(&s, S_ADD + 5),
+            take(&f, 3),
+            take(&f, 4),
+            take(&f, 5),
+            take(&s, S_CURRENCY),
+            Arc::new(self.products.finish()),
+        ];
+        self.rows = 0;
+        RecordBatch::try_new(file_schema(), columns)
+    }
+}
+
+fn append_product(b: &mut StructBuilder, p: &Product<'_>) {
+    for (idx, v) in [&p.id, &p.name, &p.brand, &p.category, &p.variant]
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(sb) = b.field_builder::<StringBuilder>(idx) {
+            sb.append_option(opt(v));
+        }
+    }
+    if let Some(fb) = b.field_builder::<Float64Builder>(5) {
+        fb.append_option(p.price);
+    }
+    if let Some(ib) = b.field_builder::<Int32Builder>(6) {
+        ib.append_option(p.quantity);
+    }
+    if let Some(ib) = b.field_builder::<Int32Builder>(7) {
+        ib.append_option(p.position);
+    }
+    b.append(true);
+}

@@ -1,0 +1,16 @@
+//! Shared foundation of the clickstream pipeline: the raw envelope the collector writes, the
+//! enriched record and its single Arrow schema, Hive partition naming, Parquet encoding, record
+//! files, dead letters and the object-store capability.
+//!
+//! This crate has no `main`, no globals beyond lazily built constants, and reads no environment.
+
+pub mod batch;
+pub mod deadletter;
+pub mod envelope;
+pub mod framing;
+pub mod object_store;
+pub mod parquet_io;
+pub mod partition;
+pub mod record;
+pub mod schema;
+pub mod time;

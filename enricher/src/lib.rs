@@ -1,1 +1,10 @@
-//! Enricher.
+//! The enricher: turns raw hits into enriched, Hive-partitioned Parquet.
+//!
+//! [`core`] is pure (table-driven tests, property tests); [`ua`] parses user agents behind a
+//! bounded cache; [`output`] groups records per partition and encodes Parquet; the binary's
+//! commands (`enrich-file`, `bench`) are thin adapters over these.
+
+pub mod core;
+pub mod output;
+#[path = "ua_stub.rs"]
+pub mod ua;

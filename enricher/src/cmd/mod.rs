@@ -1,0 +1,6 @@
+//! Command adapters: the only code of the enricher that touches files and clocks.
+
+pub mod bench;
+pub mod common;
+pub mod enrich_file;
+pub mod input;

@@ -1,0 +1,208 @@
+//! The enrichment engine: input bytes → [`Outcome`]. Pure: no I/O, no clocks, no async.
+
+use super::allowlist::{AllowList, Verdict};
+use super::cloudfront::{self, field};
+use super::collect::map_collect;
+use super::decode::{percent_decode_field, Encoding, Params};
+use super::geo;
+use super::ids::{derived_event_id, hit_ids, HashInput, HitIds, SaltProvider};
+use super::outcome::{Outcome, Reason};
+use super::pixel::{map_pixel, PixelHit};
+use crate::ua::{UaCache, UaError, UaInfo, UaParser};
+use shared::envelope::{Envelope, HitKind};
+use shared::record::{RequestInfo, Source, UaFields};
+use shared::time::Date;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Hostname of the CDN serving the pixel; referrers from it are self-referrals.
+    pub cdn_domain: Option<String>,
+    /// Distinct user agents kept parsed.
+    pub ua_cache_capacity: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            cdn_domain: None,
+            ua_cache_capacity: 65_536,
+        }
+    }
+}
+
+/// Where an input came from, for derived event ids and dead letters.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'s> {
+    /// File path, or stream/shard name.
+    pub source: &'s str,
+    /// Line number, byte offset or sequence number (unique within `source`).
+    pub position: u64,
+}
+
+/// State the mappers need: UA parsing, salts, allow-list.
+pub struct Context {
+    ua_parser: UaParser,
+    ua_cache: UaCache,
+    salts: Box<dyn SaltProvider>,
+    allow: Option<Arc<AllowList>>,
+    cdn_domain: Option<String>,
+}
+
+impl Context {
+    pub(crate) fn cdn_domain(&self) -> Option<&str> {
+        self.cdn_domain.as_deref()
+    }
+
+    /// `Some(reason)` when the allow-list rejects the hit.
+    pub(crate) fn check_allowed(&self, host: &str, key: Option<&str>) -> Option<Reason> {
+        match self.allow.as_ref()?.check(host, key) {
+            Verdict::Allowed => None,
+            Verdict::UnknownDomain => Some(Cow::Borrowed("allow-list: domain not listed")),
+            Verdict::WrongKey => Some(Cow::Borrowed("allow-list: missing or wrong domain key")),
+        }
+    }
+
+    pub(crate) fn hit_ids(&self, ip: &str, ua: &str, date: Date, domain: &str, path: &str, event_ms: i64) -> HitIds {
+        hit_ids(&HashInput {
+            salt: self.salts.salt(date),
+            ip,
+            ua,
+            date,
+            domain,
+            path,
+            event_ms,
+        })
+    }
+
+    pub(crate) fn user_agent(&mut self, raw: &str) -> UaFields {
+        let info: Arc<UaInfo> = self.ua_cache.get(&self.ua_parser, raw);
+        UaFields {
+            browser_name: info.browser_name.clone(),
+            browser_version: info.browser_version.clone(),
+            os_name: info.os_name.clone(),
+            os_version: info.os_version.clone(),
+            device_type: info.device_type.as_str(),
+            device_vendor: info.device_vendor.clone(),
+            is_bot: info.is_bot,
+        }
+    }
+}
+
+/// The engine. One per worker thread (the UA cache is not shared).
+pub struct Engine {
+    ctx: Context,
+}
+
+impl Engine {
+    /// Builds the engine (compiles the UA regexes: ~a second; do it once).
+    pub fn new(salts: Box<dyn SaltProvider>, config: EngineConfig) -> Result<Engine, UaError> {
+        Ok(Engine {
+            ctx: Context {
+                ua_parser: UaParser::new()?,
+                ua_cache: UaCache::new(config.ua_cache_capacity),
+                salts,
+                allow: None,
+                cdn_domain: config.cdn_domain,
+            },
+        })
+    }
+
+    /// Installs (or removes) the domain allow-list; takes effect for the next input.
+    pub fn set_allow_list(&mut self, list: Option<Arc<AllowList>>) {
+        self.ctx.allow = list;
+    }
+
+    /// UA cache hits and misses so far.
+    pub fn ua_cache_stats(&self) -> (u64, u64) {
+        (self.ctx.ua_cache.hits(), self.ctx.ua_cache.misses())
+    }
+
+    /// Enriches one input, detecting its kind: an envelope starts with byte `0xFE`, anything
+    /// else is a CloudFront real-time log line.
+    pub fn enrich<'a>(&mut self, input: &'a [u8], origin: Origin<'_>) -> Outcome<'a> {
+        let result = if shared::envelope::is_envelope(input) {
+            self.envelope(input)
+        } else {
+            self.cloudfront_line(input, origin)
+        };
+        result.unwrap_or_else(Outcome::Failed)
+    }
+
+    fn cloudfront_line<'a>(&mut self, line: &'a [u8], origin: Origin<'_>) -> Result<Outcome<'a>, Reason> {
+        let f = cloudfront::split_fields(line)?;
+        let stem = f[field::URI_STEM];
+        if !cloudfront::is_pixel_path(stem) {
+            return Ok(Outcome::Dropped(Cow::Borrowed("cloudfront: not a tracking pixel request")));
+        }
+        let arrival_ms = cloudfront::parse_epoch_seconds(f[field::TIMESTAMP])
+            .ok_or(Cow::Borrowed("cloudfront: bad timestamp field"))?;
+        let query = match f[field::QUERY] {
+            "-" => stem.split_once('?').map_or("", |(_, q)| q),
+            q => q,
+        };
+        let edge = geo::edge_id(f[field::EDGE_LOCATION]);
+        let hit = PixelHit {
+            event_id: derived_event_id(origin.source, origin.position),
+            source: Source::Cloudfront,
+            params: Params::parse(query),
+            encoding: Encoding::Twice,
+            stem,
+            arrival_ms,
+            ip: Cow::Borrowed(f[field::CLIENT_IP]),
+            raw_ua: percent_decode_field(f[field::USER_AGENT]),
+            referer_header: Some(f[field::REFERER]),
+            edge_id: (!edge.is_empty()).then_some(Cow::Borrowed(edge)),
+            geo: geo::edge_geo(edge),
+            request: RequestInfo {
+                url: None,
+                path: None,
+                query_string: (f[field::QUERY] != "-").then_some(Cow::Borrowed(f[field::QUERY])),
+                bytes: f[field::BYTES].parse().ok(),
+                status_code: f[field::STATUS].parse().ok(),
+                cache_status: Some(Cow::Borrowed(f[field::RESULT_TYPE])),
+                delivery_time_ms: cloudfront::parse_seconds_to_ms(f[field::TIME_TAKEN]),
+                asn: f[field::ASN].trim_end_matches(['\n', '\r']).parse().ok(),
+            },
+        };
+        map_pixel(&mut self.ctx, hit)
+    }
+
+    fn envelope<'a>(&mut self, bytes: &'a [u8]) -> Result<Outcome<'a>, Reason> {
+        let env = Envelope::decode(bytes).map_err(|e| Cow::Owned(format!("envelope: {e}")))?;
+        let geo = match &env.viewer {
+            Some(v) if !v.is_empty() => geo::viewer_geo(v),
+            _ => geo::edge_geo(env.pop),
+        };
+        match env.kind {
+            HitKind::Collect => map_collect(&mut self.ctx, &env, geo),
+            HitKind::Pixel => {
+                if !cloudfront::is_pixel_path(env.path) {
+                    return Ok(Outcome::Dropped(Cow::Borrowed("envelope: not a tracking pixel path")));
+                }
+                let hit = PixelHit {
+                    event_id: env.event_id,
+                    source: Source::Pixel,
+                    params: Params::parse(env.query),
+                    encoding: Encoding::Once,
+                    stem: env.path,
+                    arrival_ms: env.arrival_ms,
+                    ip: Cow::Owned(env.client_ip.to_string()),
+                    raw_ua: Cow::Borrowed(env.user_agent),
+                    referer_header: env.referer,
+                    edge_id: (!env.pop.is_empty()).then_some(Cow::Borrowed(env.pop)),
+                    geo,
+                    request: RequestInfo {
+                        query_string: (!env.query.is_empty()).then_some(Cow::Borrowed(env.query)),
+                        bytes: i32::try_from(env.request_bytes).ok(),
+                        status_code: Some(200),
+                        ..RequestInfo::default()
+                    },
+                };
+                map_pixel(&mut self.ctx, hit)
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! `enricher`: command-line entry point. Parses flags, builds the engine, runs a command.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "enricher", version, about = "Enrich raw clickstream hits into Hive-partitioned Parquet")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Enrich a file of CloudFront real-time log lines or collector envelopes (auto-detected).
+    EnrichFile(cmd::enrich_file::Args),
+    /// Measure enrichment speed on a file, single-threaded.
+    Bench(cmd::bench::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::EnrichFile(args) => cmd::enrich_file::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
+    }
+}

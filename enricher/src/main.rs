@@ -5,7 +5,11 @@ mod cmd;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "enricher", version, about = "Enrich raw clickstream hits into Hive-partitioned Parquet")]
+#[command(
+    name = "enricher",
+    version,
+    about = "Enrich raw clickstream hits into Hive-partitioned Parquet"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -80,7 +80,9 @@ impl PartitionedBatches {
     }
 
     /// Takes every partition's rows as Arrow batches, sorted by partition key.
-    pub fn take_batches(&mut self) -> Result<Vec<(PartitionKey, RecordBatch)>, arrow_schema::ArrowError> {
+    pub fn take_batches(
+        &mut self,
+    ) -> Result<Vec<(PartitionKey, RecordBatch)>, arrow_schema::ArrowError> {
         let mut out = Vec::with_capacity(self.parts.len());
         for (key, mut builder) in self.parts.drain(..) {
             out.push((key, builder.finish()?));
@@ -92,7 +94,10 @@ impl PartitionedBatches {
     }
 
     /// Takes every partition as an encoded Parquet file.
-    pub fn take_parquet(&mut self, options: &ParquetOptions) -> Result<Vec<(PartitionKey, Vec<u8>, usize)>, OutputError> {
+    pub fn take_parquet(
+        &mut self,
+        options: &ParquetOptions,
+    ) -> Result<Vec<(PartitionKey, Vec<u8>, usize)>, OutputError> {
         self.take_batches()?
             .into_iter()
             .map(|(key, batch)| {

@@ -11,17 +11,46 @@ pub struct UaInfo {
     pub is_bot: bool,
 }
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceType { Desktop }
-impl DeviceType { pub fn as_str(self) -> &'static str { "Desktop" } }
+pub enum DeviceType {
+    Desktop,
+}
+impl DeviceType {
+    pub fn as_str(self) -> &'static str {
+        "Desktop"
+    }
+}
 #[derive(Debug, thiserror::Error)]
 #[error("ua")]
 pub struct UaError;
 pub struct UaParser;
-impl UaParser { pub fn new() -> Result<Self, UaError> { Ok(UaParser) } }
-pub struct UaCache { h: u64 }
+impl UaParser {
+    pub fn new() -> Result<Self, UaError> {
+        Ok(UaParser)
+    }
+}
+pub struct UaCache {
+    h: u64,
+}
 impl UaCache {
-    pub fn new(_c: usize) -> Self { UaCache { h: 0 } }
-    pub fn get(&mut self, _p: &UaParser, _ua: &str) -> Arc<UaInfo> { self.h += 1; Arc::new(UaInfo { browser_name: None, browser_version: None, os_name: None, os_version: None, device_type: DeviceType::Desktop, device_vendor: None, is_bot: false }) }
-    pub fn hits(&self) -> u64 { self.h }
-    pub fn misses(&self) -> u64 { 0 }
+    pub fn new(_c: usize) -> Self {
+        UaCache { h: 0 }
+    }
+    pub fn get(&mut self, _p: &UaParser, _ua: &str) -> Arc<UaInfo> {
+        self.h += 1;
+        Arc::new(UaInfo {
+            browser_name: None,
+            browser_version: None,
+            os_name: None,
+            os_version: None,
+            device_type: DeviceType::Desktop,
+            device_vendor: None,
+            is_bot: false,
+        })
+    }
+    pub fn hits(&self) -> u64 {
+        self.h
+    }
+    pub fn misses(&self) -> u64 {
+        0
+    }
 }

@@ -1,5 +1,7 @@
 //! Envelope inputs (pixel and `/collect`), failure reasons, and arbitrary-input robustness.
 
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
 use enricher::core::ids::SecretDailySalt;
 use enricher::core::{Engine, EngineConfig, Origin, Outcome};
 use proptest::prelude::*;
@@ -11,7 +13,10 @@ fn engine() -> Engine {
     Engine::new(Box::new(salts), EngineConfig::default()).unwrap()
 }
 
-const ORIGIN: Origin<'static> = Origin { source: "test", position: 0 };
+const ORIGIN: Origin<'static> = Origin {
+    source: "test",
+    position: 0,
+};
 const CHROME_WIN: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 
 fn envelope<'a>(kind: HitKind, query: &'a str, body: &'a [u8]) -> Envelope<'a> {
@@ -22,7 +27,11 @@ fn envelope<'a>(kind: HitKind, query: &'a str, body: &'a [u8]) -> Envelope<'a> {
         user_agent: CHROME_WIN,
         referer: Some("https://shop.example.com/cart"),
         kind,
-        path: if kind == HitKind::Pixel { "/hello.gif" } else { "/collect" },
+        path: if kind == HitKind::Pixel {
+            "/hello.gif"
+        } else {
+            "/collect"
+        },
         query,
         body,
         request_bytes: 512,
@@ -67,14 +76,29 @@ fn collect_purchase_with_two_products() {
     let c = &r.commerce;
     assert_eq!(s(&c.product_action), Some("purchase"));
     assert_eq!(s(&c.transaction_id), Some("T-1001"));
-    assert_eq!((c.revenue, c.tax, c.shipping), (Some(107.5), Some(17.2), Some(5.0)));
+    assert_eq!(
+        (c.revenue, c.tax, c.shipping),
+        (Some(107.5), Some(17.2), Some(5.0))
+    );
     assert_eq!(s(&c.currency), Some("EUR"));
     assert_eq!(c.products.len(), 2);
     let (p1, p2) = (&c.products[0], &c.products[1]);
-    assert_eq!((s(&p1.id), s(&p1.name), s(&p1.brand)), (Some("SKU-1"), Some("Shoe"), Some("Acme")));
-    assert_eq!((s(&p1.category), s(&p1.variant)), (Some("shoes/running"), Some("red")));
-    assert_eq!((p1.price, p1.quantity, p1.position), (Some(45.25), Some(2), Some(1)));
-    assert_eq!((s(&p2.id), p2.price, p2.quantity, p2.position), (Some("SKU-2"), Some(12.0), Some(1), Some(7)));
+    assert_eq!(
+        (s(&p1.id), s(&p1.name), s(&p1.brand)),
+        (Some("SKU-1"), Some("Shoe"), Some("Acme"))
+    );
+    assert_eq!(
+        (s(&p1.category), s(&p1.variant)),
+        (Some("shoes/running"), Some("red"))
+    );
+    assert_eq!(
+        (p1.price, p1.quantity, p1.position),
+        (Some(45.25), Some(2), Some(1))
+    );
+    assert_eq!(
+        (s(&p2.id), p2.price, p2.quantity, p2.position),
+        (Some("SKU-2"), Some(12.0), Some(1), Some(7))
+    );
     assert_eq!(s(&r.edge_id), Some("FRA"));
     assert_eq!(r.geo.city, Some("Frankfurt am Main"));
 }
@@ -84,7 +108,13 @@ fn pixel_envelope_decodes_once_and_uses_viewer_geo() {
     let q = "t=pv&ts=1700000000123&u=https%3A%2F%2Fshop.example.com%2Fsale%3Futm_source%3Dx&hn=shop.example.com&pa=%2Fsale\
              &uso=spring%2520sale&ume=cpc&r=https%3A%2F%2Fshop.example.com%2F&m=0.5&w=390&h=844&tz=Europe%2FRome";
     let mut env = envelope(HitKind::Pixel, q, b"");
-    env.viewer = Some(ViewerGeo { country_code: Some("IT"), city: Some("Milan"), latitude: Some(45.46), longitude: Some(9.19), ..ViewerGeo::default() });
+    env.viewer = Some(ViewerGeo {
+        country_code: Some("IT"),
+        city: Some("Milan"),
+        latitude: Some(45.46),
+        longitude: Some(9.19),
+        ..ViewerGeo::default()
+    });
     let bytes = env.encode();
     let mut e = engine();
     let r = match e.enrich(&bytes, ORIGIN) {
@@ -93,14 +123,28 @@ fn pixel_envelope_decodes_once_and_uses_viewer_geo() {
     };
     assert_eq!(r.source, Source::Pixel);
     assert_eq!(r.event_id, [7; 16]);
-    assert_eq!(s(&r.request.url), Some("https://shop.example.com/sale?utm_source=x"));
+    assert_eq!(
+        s(&r.request.url),
+        Some("https://shop.example.com/sale?utm_source=x")
+    );
     assert_eq!(s(&r.request.path), Some("/sale"));
-    assert_eq!(s(&r.utm.source), Some("spring sale"), "utm values are decoded once more");
+    assert_eq!(
+        s(&r.utm.source),
+        Some("spring sale"),
+        "utm values are decoded once more"
+    );
     assert_eq!(s(&r.utm.medium), Some("cpc"));
     assert_eq!(r.referrer, None, "self-referral");
-    assert_eq!(r.client.memory, Some(0.5), "fractional device memory is kept");
+    assert_eq!(
+        r.client.memory,
+        Some(0.5),
+        "fractional device memory is kept"
+    );
     assert_eq!(s(&r.client.timezone), Some("Europe/Rome"));
-    assert_eq!((r.geo.city, r.geo.country_code), (Some("Milan"), Some("IT")));
+    assert_eq!(
+        (r.geo.city, r.geo.country_code),
+        (Some("Milan"), Some("IT"))
+    );
     assert_eq!(r.geo.latitude, Some(45.46));
     assert_eq!(r.arrival_ms - r.event_ms, 377);
 }
@@ -111,25 +155,72 @@ fn failures_and_drops_carry_reasons() {
         format!("1668968526.477\t1.2.3.4\t200\t/hello.gif\t319\tHAM50-C2\t0.000\tcurl/8.0\t-\t{query}\tHit\t3320\n")
     };
     let cases: Vec<(Vec<u8>, &str, &str)> = vec![
-        (line("t=pv&hn=a.com&pa=%252F").into_bytes(), "failed", "missing ts"),
-        (line("t=pv&ts=abc&hn=a.com").into_bytes(), "failed", "ts is not"),
-        (line("t=pv&ts=1&pa=%252F").into_bytes(), "failed", "missing hn"),
-        (line("t=pv&ts=1&hn=a.com&pa=%25zz").into_bytes(), "failed", "parameter pa"),
+        (
+            line("t=pv&hn=a.com&pa=%252F").into_bytes(),
+            "failed",
+            "missing ts",
+        ),
+        (
+            line("t=pv&ts=abc&hn=a.com").into_bytes(),
+            "failed",
+            "ts is not",
+        ),
+        (
+            line("t=pv&ts=1&pa=%252F").into_bytes(),
+            "failed",
+            "missing hn",
+        ),
+        (
+            line("t=pv&ts=1&hn=a.com&pa=%25zz").into_bytes(),
+            "failed",
+            "parameter pa",
+        ),
         (line("t=id&ts=1&uid=x").into_bytes(), "dropped", "identify"),
-        (b"only\tthree\tfields".to_vec(), "failed", "3 TAB-separated fields"),
+        (
+            b"only\tthree\tfields".to_vec(),
+            "failed",
+            "3 TAB-separated fields",
+        ),
         (vec![0xFE, 1, 0, 0], "failed", "envelope: corrupt"),
-        (vec![0xFE, 99], "failed", "unsupported envelope schema version 99"),
-        (envelope(HitKind::Collect, "", b"[1,2]").encode(), "failed", "batch"),
-        (envelope(HitKind::Collect, "", b"{\"t\":\"pageview\"}").encode(), "failed", "missing cid"),
-        (envelope(HitKind::Collect, "", b"{not json").encode(), "failed", "not valid JSON"),
-        (envelope(HitKind::Pixel, "t=pv&hn=x.com", b"").encode(), "failed", "missing ts"),
+        (
+            vec![0xFE, 99],
+            "failed",
+            "unsupported envelope schema version 99",
+        ),
+        (
+            envelope(HitKind::Collect, "", b"[1,2]").encode(),
+            "failed",
+            "batch",
+        ),
+        (
+            envelope(HitKind::Collect, "", b"{\"t\":\"pageview\"}").encode(),
+            "failed",
+            "missing cid",
+        ),
+        (
+            envelope(HitKind::Collect, "", b"{not json").encode(),
+            "failed",
+            "not valid JSON",
+        ),
+        (
+            envelope(HitKind::Pixel, "t=pv&hn=x.com", b"").encode(),
+            "failed",
+            "missing ts",
+        ),
     ];
     let mut e = engine();
     for (input, kind, why) in cases {
         let out = e.enrich(&input, ORIGIN);
-        assert_eq!(out.kind(), kind, "{:?}: {out:?}", String::from_utf8_lossy(&input));
+        assert_eq!(
+            out.kind(),
+            kind,
+            "{:?}: {out:?}",
+            String::from_utf8_lossy(&input)
+        );
         match out {
-            Outcome::Failed(r) | Outcome::Dropped(r) => assert!(r.contains(why), "{r:?} should mention {why:?}"),
+            Outcome::Failed(r) | Outcome::Dropped(r) => {
+                assert!(r.contains(why), "{r:?} should mention {why:?}")
+            }
             Outcome::Ok(_) => unreachable!(),
         }
     }
@@ -142,7 +233,10 @@ fn bots_are_flagged_for_every_hit_type() {
     env.user_agent = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
     let bytes = env.encode();
     match engine().enrich(&bytes, ORIGIN) {
-        Outcome::Ok(r) => assert!(r.ua.is_bot, "track events get a real bot flag (ownstats always wrote 0)"),
+        Outcome::Ok(r) => assert!(
+            r.ua.is_bot,
+            "track events get a real bot flag (ownstats always wrote 0)"
+        ),
         other => panic!("{other:?}"),
     }
 }

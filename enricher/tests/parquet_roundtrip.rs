@@ -1,6 +1,7 @@
 //! Round trip: enrich-file writes Parquet; pyarrow (an independent reader, installed from PyPI
 //! by scripts/test.sh) reads it back with Hive partitioning and checks schema and values.
 
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 #![recursion_limit = "512"]
 
 use serde_json::json;
@@ -27,7 +28,9 @@ fn run_enricher(input: &Path, out: &Path, salts: &Path) {
 }
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ownstats").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/ownstats")
+        .join(name)
 }
 
 #[test]
@@ -37,8 +40,18 @@ fn pyarrow_reads_back_schema_partitions_and_values() {
 
     // CloudFront lines: the five fixtures (two are dropped) and a hostile hostname.
     let mut lines = String::new();
-    for f in ["rawGoScriptData.txt", "rawHelloScriptData.txt", "rawPageViewData.txt", "rawTabEventData.txt", "rawRefererData.txt"] {
-        lines.push_str(std::fs::read_to_string(data(f)).unwrap().trim_end_matches('\n'));
+    for f in [
+        "rawGoScriptData.txt",
+        "rawHelloScriptData.txt",
+        "rawPageViewData.txt",
+        "rawTabEventData.txt",
+        "rawRefererData.txt",
+    ] {
+        lines.push_str(
+            std::fs::read_to_string(data(f))
+                .unwrap()
+                .trim_end_matches('\n'),
+        );
         lines.push('\n');
     }
     lines.push_str("1668968526.477\t1.2.3.4\t200\t/hello.gif\t1\tXXX1\t0.1\tcurl/8.0\t-\tt=tr&ts=1668968526000&hn=..%252F..%252Fevil%252Fx%253D1&pa=%252F&en=a%252Fb\tMiss\t1\n");
@@ -118,7 +131,11 @@ fn pyarrow_reads_back_schema_partitions_and_values() {
         ]
     });
     let expected_path = dir.path().join("expected.json");
-    std::fs::write(&expected_path, serde_json::to_vec_pretty(&expected).unwrap()).unwrap();
+    std::fs::write(
+        &expected_path,
+        serde_json::to_vec_pretty(&expected).unwrap(),
+    )
+    .unwrap();
 
     // The hostile hostname stayed inside its partition directory.
     let incoming = out.join("incoming");
@@ -127,7 +144,10 @@ fn pyarrow_reads_back_schema_partitions_and_values() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     dirs.sort();
-    assert!(dirs.contains(&"domain_name=..%2F..%2Fevil%2Fx%3D1".to_string()), "{dirs:?}");
+    assert!(
+        dirs.contains(&"domain_name=..%2F..%2Fevil%2Fx%3D1".to_string()),
+        "{dirs:?}"
+    );
     assert!(!out.join("evil").exists());
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/check_enriched.py");
@@ -154,7 +174,11 @@ fn arrow_type_name(t: &arrow_schema::DataType) -> String {
         List(f) => format!("list<{}: {}>", f.name(), arrow_type_name(f.data_type())),
         Struct(fields) => format!(
             "struct<{}>",
-            fields.iter().map(|f| format!("{}: {}", f.name(), arrow_type_name(f.data_type()))).collect::<Vec<_>>().join(", ")
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), arrow_type_name(f.data_type())))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         other => format!("{other:?}"),
     }

@@ -8,7 +8,9 @@ use shared::framing::{frames, Frame};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: envelope_codec FILE")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: envelope_codec FILE")?;
     let data = std::fs::read(&path)?;
     let records: Vec<&[u8]> = frames(&data)
         .filter_map(|f| match f {
@@ -16,7 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Frame::Corrupt { .. } => None,
         })
         .collect();
-    let envs: Vec<Envelope<'_>> = records.iter().filter_map(|r| Envelope::decode(r).ok()).collect();
+    let envs: Vec<Envelope<'_>> = records
+        .iter()
+        .filter_map(|r| Envelope::decode(r).ok())
+        .collect();
     if envs.is_empty() {
         return Err("no envelope in file".into());
     }
@@ -54,6 +59,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         json_bytes as f64 / n,
         payload as f64 / n
     );
-    println!("encode_ns={encode_ns:.0} decode_ns={decode_ns:.0} json_encode_ns={json_encode_ns:.0}");
+    println!(
+        "encode_ns={encode_ns:.0} decode_ns={decode_ns:.0} json_encode_ns={json_encode_ns:.0}"
+    );
     Ok(())
 }

@@ -46,7 +46,7 @@ fn opt<'x>(v: &'x Option<Cow<'_, str>>) -> Option<&'x str> {
     v.as_deref()
 }
 
-fn arc<'x>(v: &'x Option<Arc<str>>) -> Option<&'x str> {
+fn arc(v: &Option<Arc<str>>) -> Option<&str> {
     v.as_deref()
 }
 
@@ -99,7 +99,9 @@ impl RecordBatchBuilder {
             strings: (0..N_STRINGS)
                 .map(|_| StringBuilder::with_capacity(rows, rows * 16))
                 .collect(),
-            floats: (0..6).map(|_| Float64Builder::with_capacity(rows)).collect(),
+            floats: (0..6)
+                .map(|_| Float64Builder::with_capacity(rows))
+                .collect(),
             int32s: (0..6).map(|_| Int32Builder::with_capacity(rows)).collect(),
             asn: Int64Builder::with_capacity(rows),
             products: ListBuilder::new(product).with_field(product_item_field()),

@@ -20,7 +20,13 @@ pub struct DeadLetter {
 
 impl DeadLetter {
     /// Builds a dead letter for `raw`.
-    pub fn new(reason: impl Into<String>, source: &str, position: impl ToString, raw: &[u8], now_ms: i64) -> Self {
+    pub fn new(
+        reason: impl Into<String>,
+        source: &str,
+        position: impl ToString,
+        raw: &[u8],
+        now_ms: i64,
+    ) -> Self {
         DeadLetter {
             reason: reason.into(),
             source: source.to_string(),

@@ -138,7 +138,10 @@ impl<'a> Envelope<'a> {
                 if rest.is_empty() {
                     Ok(env)
                 } else {
-                    Err(EnvelopeError::Corrupt(format!("{} trailing bytes", rest.len())))
+                    Err(EnvelopeError::Corrupt(format!(
+                        "{} trailing bytes",
+                        rest.len()
+                    )))
                 }
             }
             [ENVELOPE_MAGIC, v, ..] => Err(EnvelopeError::UnsupportedVersion(*v)),
@@ -149,7 +152,9 @@ impl<'a> Envelope<'a> {
 
     /// The event id in its canonical text form.
     pub fn event_id_string(&self) -> String {
-        uuid::Uuid::from_bytes(self.event_id).hyphenated().to_string()
+        uuid::Uuid::from_bytes(self.event_id)
+            .hyphenated()
+            .to_string()
     }
 }
 
@@ -210,13 +215,25 @@ mod tests {
 
     #[test]
     fn rejects_foreign_and_future_bytes() {
-        assert_eq!(Envelope::decode(b"1668968526.477\t1.2.3.4"), Err(EnvelopeError::NotAnEnvelope));
-        assert_eq!(Envelope::decode(&[0xFE, 9, 1, 2]), Err(EnvelopeError::UnsupportedVersion(9)));
+        assert_eq!(
+            Envelope::decode(b"1668968526.477\t1.2.3.4"),
+            Err(EnvelopeError::NotAnEnvelope)
+        );
+        assert_eq!(
+            Envelope::decode(&[0xFE, 9, 1, 2]),
+            Err(EnvelopeError::UnsupportedVersion(9))
+        );
         let mut bytes = sample().encode();
         bytes.push(0);
-        assert!(matches!(Envelope::decode(&bytes), Err(EnvelopeError::Corrupt(_))));
+        assert!(matches!(
+            Envelope::decode(&bytes),
+            Err(EnvelopeError::Corrupt(_))
+        ));
         bytes.truncate(bytes.len() - 20);
-        assert!(matches!(Envelope::decode(&bytes), Err(EnvelopeError::Corrupt(_))));
+        assert!(matches!(
+            Envelope::decode(&bytes),
+            Err(EnvelopeError::Corrupt(_))
+        ));
     }
 
     proptest! {

@@ -25,7 +25,10 @@ impl<W: Write> RecordFileWriter<W> {
     /// Appends one record.
     pub fn write_record(&mut self, record: &[u8]) -> io::Result<()> {
         if record.len() > MAX_RECORD_BYTES {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "record over 1 MiB"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "record over 1 MiB",
+            ));
         }
         self.inner.write_all(&(record.len() as u32).to_le_bytes())?;
         self.inner.write_all(record)
@@ -65,7 +68,11 @@ pub enum Frame<'a> {
 /// Iterates the records of a record file (header included in `data`). A damaged tail yields one
 /// `Corrupt` frame so the caller can dead-letter it instead of dropping it.
 pub fn frames(data: &[u8]) -> impl Iterator<Item = Frame<'_>> {
-    let mut pos = if is_record_file(data) { RECORD_FILE_HEADER.len() } else { data.len() };
+    let mut pos = if is_record_file(data) {
+        RECORD_FILE_HEADER.len()
+    } else {
+        data.len()
+    };
     std::iter::from_fn(move || {
         if pos >= data.len() {
             return None;
@@ -78,11 +85,17 @@ pub fn frames(data: &[u8]) -> impl Iterator<Item = Frame<'_>> {
         match len {
             Some(len) if len <= MAX_RECORD_BYTES && pos + 4 + len <= data.len() => {
                 pos += 4 + len;
-                Some(Frame::Record { offset: start, bytes: &data[start + 4..start + 4 + len] })
+                Some(Frame::Record {
+                    offset: start,
+                    bytes: &data[start + 4..start + 4 + len],
+                })
             }
             _ => {
                 pos = data.len();
-                Some(Frame::Corrupt { offset: start, rest: &data[start..] })
+                Some(Frame::Corrupt {
+                    offset: start,
+                    rest: &data[start..],
+                })
             }
         }
     })
@@ -101,7 +114,13 @@ mod tests {
         let data = w.finish().unwrap();
         let got: Vec<_> = frames(&data).collect();
         assert_eq!(got.len(), 3);
-        assert_eq!(got[2], Frame::Record { offset: 8 + 7 + 4, bytes: b"three" });
+        assert_eq!(
+            got[2],
+            Frame::Record {
+                offset: 8 + 7 + 4,
+                bytes: b"three"
+            }
+        );
         let cut = &data[..data.len() - 2];
         let got: Vec<_> = frames(cut).collect();
         assert!(matches!(got[2], Frame::Corrupt { offset: 19, .. }));

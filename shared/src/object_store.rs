@@ -78,7 +78,9 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
         || key.starts_with('/')
         || key.contains('\\')
         || key.contains('\0')
-        || key.split('/').any(|s| s.is_empty() || s == "." || s == "..");
+        || key
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
     if bad {
         Err(StoreError::InvalidKey(key.to_string()))
     } else {
@@ -114,7 +116,10 @@ impl LocalStore {
     fn write_temp(path: &Path, body: &[u8]) -> std::io::Result<PathBuf> {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("object");
         let tmp = dir.join(format!(
             ".{name}.{}.{}.tmp",
             std::process::id(),
@@ -146,7 +151,9 @@ impl LocalStore {
         let _ = std::fs::remove_file(&tmp);
         match res {
             Ok(()) => Self::sync_dir(path).map(|_| PutOutcome::Created),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(PutOutcome::AlreadyExists),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Ok(PutOutcome::AlreadyExists)
+            }
             Err(e) => Err(e),
         }
     }
@@ -154,7 +161,11 @@ impl LocalStore {
     fn list_blocking(root: &Path, prefix: &str) -> std::io::Result<Vec<ObjectMeta>> {
         // Walk only the deepest directory fully named by the prefix.
         let dir_part = prefix.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let start = if dir_part.is_empty() { root.to_path_buf() } else { root.join(dir_part) };
+        let start = if dir_part.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(dir_part)
+        };
         let mut out = Vec::new();
         let mut stack = vec![start];
         while let Some(dir) = stack.pop() {
@@ -171,13 +182,20 @@ impl LocalStore {
                     stack.push(path);
                 } else if ft.is_file() {
                     let name = entry.file_name();
-                    if name.to_string_lossy().ends_with(".tmp") && name.to_string_lossy().starts_with('.') {
+                    if name.to_string_lossy().ends_with(".tmp")
+                        && name.to_string_lossy().starts_with('.')
+                    {
                         continue; // an in-flight or abandoned temp file, not an object
                     }
-                    let Ok(rel) = path.strip_prefix(root) else { continue };
+                    let Ok(rel) = path.strip_prefix(root) else {
+                        continue;
+                    };
                     let key = rel.to_string_lossy().replace('\\', "/");
                     if key.starts_with(prefix) {
-                        out.push(ObjectMeta { key, size: entry.metadata()?.len() });
+                        out.push(ObjectMeta {
+                            key,
+                            size: entry.metadata()?.len(),
+                        });
                     }
                 }
             }
@@ -188,7 +206,10 @@ impl LocalStore {
 }
 
 fn io_err(key: &str) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io { key: key.to_string(), source }
+    move |source| StoreError::Io {
+        key: key.to_string(),
+        source,
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -197,7 +218,10 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, StoreError> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r.map_err(io_err(key)),
-        Err(e) => Err(StoreError::Io { key: key.to_string(), source: std::io::Error::other(e) }),
+        Err(e) => Err(StoreError::Io {
+            key: key.to_string(),
+            source: std::io::Error::other(e),
+        }),
     }
 }
 
@@ -247,22 +271,49 @@ mod tests {
     async fn put_get_list_delete() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::new(dir.path());
-        store.put("a/b/one.parquet", Bytes::from_static(b"1")).await.unwrap();
-        store.put("a/b/one.parquet", Bytes::from_static(b"11")).await.unwrap();
-        store.put("a/c/two", Bytes::from_static(b"2")).await.unwrap();
-        assert_eq!(store.get("a/b/one.parquet").await.unwrap().unwrap(), Bytes::from_static(b"11"));
+        store
+            .put("a/b/one.parquet", Bytes::from_static(b"1"))
+            .await
+            .unwrap();
+        store
+            .put("a/b/one.parquet", Bytes::from_static(b"11"))
+            .await
+            .unwrap();
+        store
+            .put("a/c/two", Bytes::from_static(b"2"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.get("a/b/one.parquet").await.unwrap().unwrap(),
+            Bytes::from_static(b"11")
+        );
         assert_eq!(store.get("a/missing").await.unwrap(), None);
-        let keys: Vec<_> = store.list("a/").await.unwrap().into_iter().map(|m| m.key).collect();
+        let keys: Vec<_> = store
+            .list("a/")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.key)
+            .collect();
         assert_eq!(keys, ["a/b/one.parquet", "a/c/two"]);
         assert_eq!(store.list("a/b").await.unwrap().len(), 1);
         assert!(store.list("zzz/").await.unwrap().is_empty());
         assert_eq!(
-            store.put_if_absent("a/c/two", Bytes::from_static(b"x")).await.unwrap(),
+            store
+                .put_if_absent("a/c/two", Bytes::from_static(b"x"))
+                .await
+                .unwrap(),
             PutOutcome::AlreadyExists
         );
-        assert_eq!(store.get("a/c/two").await.unwrap().unwrap(), Bytes::from_static(b"2"));
         assert_eq!(
-            store.put_if_absent("m/manifest", Bytes::from_static(b"x")).await.unwrap(),
+            store.get("a/c/two").await.unwrap().unwrap(),
+            Bytes::from_static(b"2")
+        );
+        assert_eq!(
+            store
+                .put_if_absent("m/manifest", Bytes::from_static(b"x"))
+                .await
+                .unwrap(),
             PutOutcome::Created
         );
         store.delete("a/c/two").await.unwrap();
@@ -274,8 +325,23 @@ mod tests {
     async fn keys_cannot_escape_the_root() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::new(dir.path().join("root"));
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "a\\..\\b", "a/\0"] {
-            assert!(matches!(store.put(bad, Bytes::new()).await, Err(StoreError::InvalidKey(_))), "{bad:?}");
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "a/./b",
+            "a\\..\\b",
+            "a/\0",
+        ] {
+            assert!(
+                matches!(
+                    store.put(bad, Bytes::new()).await,
+                    Err(StoreError::InvalidKey(_))
+                ),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -40,12 +40,16 @@ impl ParquetOptions {
 }
 
 /// Encodes batches (all of one schema) into one in-memory Parquet file.
-pub fn encode_parquet(batches: &[RecordBatch], options: &ParquetOptions) -> Result<Vec<u8>, ParquetError> {
+pub fn encode_parquet(
+    batches: &[RecordBatch],
+    options: &ParquetOptions,
+) -> Result<Vec<u8>, ParquetError> {
     let Some(first) = batches.first() else {
         return Err(ParquetError::General("no batch to encode".into()));
     };
     let mut out = Vec::with_capacity(64 * 1024);
-    let mut writer = ArrowWriter::try_new(&mut out, first.schema(), Some(options.writer_properties()?))?;
+    let mut writer =
+        ArrowWriter::try_new(&mut out, first.schema(), Some(options.writer_properties()?))?;
     for b in batches {
         writer.write(b)?;
     }

@@ -137,7 +137,11 @@ mod tests {
         PartitionKey {
             domain_name: domain.into(),
             event_type: EventType::Pageview,
-            event_date: Date { year: 2022, month: 11, day: 20 },
+            event_date: Date {
+                year: 2022,
+                month: 11,
+                day: 20,
+            },
         }
     }
 
@@ -163,7 +167,10 @@ mod tests {
         ];
         for (domain, want) in cases {
             let k = object_key("p", &key(domain), "f.parquet");
-            assert!(k.starts_with(&format!("p/{want}/event_type=pageview/")), "{domain:?} -> {k}");
+            assert!(
+                k.starts_with(&format!("p/{want}/event_type=pageview/")),
+                "{domain:?} -> {k}"
+            );
             assert_eq!(k.matches('/').count(), 4, "{domain:?} -> {k}");
             assert_eq!(PartitionKey::from_key(&k), Some(key(domain)), "{k}");
         }

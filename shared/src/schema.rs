@@ -143,7 +143,11 @@ mod tests {
             utm_content utm_term request_url request_path request_query_string request_bytes \
             request_status_code request_cache_status request_delivery_time_ms request_asn \
             request_is_bot event_name event_data page_view_id daily_page_view_id daily_visitor_id";
-        let names: Vec<_> = file_schema().fields().iter().map(|f| f.name().clone()).collect();
+        let names: Vec<_> = file_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let glue: Vec<_> = glue.split_whitespace().collect();
         assert_eq!(glue.len(), 48);
         assert_eq!(&names[..48], &glue[..]);
@@ -151,7 +155,10 @@ mod tests {
         assert_eq!(all.fields().len(), file_schema().fields().len() + 3);
         for p in PARTITION_COLUMNS {
             assert!(all.field_with_name(p).is_ok());
-            assert!(file_schema().field_with_name(p).is_err(), "{p} must stay in the path");
+            assert!(
+                file_schema().field_with_name(p).is_err(),
+                "{p} must stay in the path"
+            );
         }
     }
 }

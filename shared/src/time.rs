@@ -156,13 +156,25 @@ mod tests {
         for days in -200_000..200_000 {
             let d = Date::from_days(days);
             assert_eq!(d.to_days(), days);
-            assert_eq!(Date::parse(&d.to_string()).filter(|_| d.year >= 0), (d.year >= 0).then_some(d));
+            assert_eq!(
+                Date::parse(&d.to_string()).filter(|_| d.year >= 0),
+                (d.year >= 0).then_some(d)
+            );
         }
     }
 
     #[test]
     fn parse_rejects_garbage() {
-        for bad in ["", "2023-02-30", "2023-13-01", "2023-00-10", "2023/01/01", "20230101", "2023-1-01x", "２０２３-01-01"] {
+        for bad in [
+            "",
+            "2023-02-30",
+            "2023-13-01",
+            "2023-00-10",
+            "2023/01/01",
+            "20230101",
+            "2023-1-01x",
+            "２０２３-01-01",
+        ] {
             assert_eq!(Date::parse(bad), None, "{bad:?}");
         }
     }

@@ -38,8 +38,16 @@ fn median(v: &mut [f64]) -> f64 {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let (kind, inputs) = read_all(&args.input)?;
     let n = inputs.len() as f64;
-    let kind = if kind == InputKind::Lines { "cloudfront-lines" } else { "envelopes" };
-    eprintln!("bench: {} records ({kind}) from {}", inputs.len(), args.input.display());
+    let kind = if kind == InputKind::Lines {
+        "cloudfront-lines"
+    } else {
+        "envelopes"
+    };
+    eprintln!(
+        "bench: {} records ({kind}) from {}",
+        inputs.len(),
+        args.input.display()
+    );
     let options = ParquetOptions::default();
     let (mut enrich_rates, mut full_rates, mut hit_rates) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..args.runs.max(1) {
@@ -48,7 +56,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let t = Instant::now();
         let mut ok = 0u64;
         for (i, bytes) in inputs.iter().enumerate() {
-            let out = engine.enrich(bytes, Origin { source: "bench", position: i as u64 });
+            let out = engine.enrich(
+                bytes,
+                Origin {
+                    source: "bench",
+                    position: i as u64,
+                },
+            );
             ok += u64::from(matches!(std::hint::black_box(&out), Outcome::Ok(_)));
         }
         let enrich_secs = t.elapsed().as_secs_f64();
@@ -59,7 +73,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let (mut files, mut bytes_out) = (0usize, 0usize);
         let t = Instant::now();
         for (i, bytes) in inputs.iter().enumerate() {
-            if let Outcome::Ok(record) = engine.enrich(bytes, Origin { source: "bench", position: i as u64 }) {
+            if let Outcome::Ok(record) = engine.enrich(
+                bytes,
+                Origin {
+                    source: "bench",
+                    position: i as u64,
+                },
+            ) {
                 batches.push(&record);
             }
             if batches.rows() >= args.flush_rows {

@@ -39,8 +39,11 @@ impl EngineArgs {
     /// The salt provider these flags select.
     pub fn salts(&self) -> anyhow::Result<Box<dyn SaltProvider>> {
         if let Some(path) = &self.salt_table {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading salt table {}", path.display()))?;
-            return Ok(Box::new(StaticSaltTable::parse(&text).map_err(anyhow::Error::msg)?));
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading salt table {}", path.display()))?;
+            return Ok(Box::new(
+                StaticSaltTable::parse(&text).map_err(anyhow::Error::msg)?,
+            ));
         }
         let secret = match (&self.salt_secret, &self.salt_secret_file) {
             (Some(s), _) => s.clone(),
@@ -53,7 +56,9 @@ impl EngineArgs {
                 DEV_SECRET.to_string()
             }
         };
-        Ok(Box::new(SecretDailySalt::new(secret.as_bytes()).map_err(anyhow::Error::msg)?))
+        Ok(Box::new(
+            SecretDailySalt::new(secret.as_bytes()).map_err(anyhow::Error::msg)?,
+        ))
     }
 
     /// Builds an engine from these flags.
@@ -74,7 +79,8 @@ impl EngineArgs {
 
 /// Reads and parses an allow-list file.
 pub fn load_allow_list(path: &std::path::Path) -> anyhow::Result<AllowList> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading allow-list {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading allow-list {}", path.display()))?;
     AllowList::parse(&text).map_err(anyhow::Error::msg)
 }
 
@@ -90,7 +96,11 @@ impl AllowListWatcher {
     /// Watches `path` (already loaded once by [`EngineArgs::engine`]).
     pub fn new(path: PathBuf) -> Self {
         let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        AllowListWatcher { path, modified, last_check: std::time::Instant::now() }
+        AllowListWatcher {
+            path,
+            modified,
+            last_check: std::time::Instant::now(),
+        }
     }
 
     /// Reloads into `engine` if the file changed. A broken new file keeps the old list.
@@ -99,7 +109,9 @@ impl AllowListWatcher {
             return;
         }
         self.last_check = std::time::Instant::now();
-        let modified = std::fs::metadata(&self.path).and_then(|m| m.modified()).ok();
+        let modified = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok();
         if modified == self.modified {
             return;
         }
@@ -109,7 +121,9 @@ impl AllowListWatcher {
                 tracing::info!(entries = list.len(), "allow-list reloaded");
                 engine.set_allow_list(Some(Arc::new(list)));
             }
-            Err(e) => tracing::error!(error = %e, "allow-list reload failed; keeping the previous list"),
+            Err(e) => {
+                tracing::error!(error = %e, "allow-list reload failed; keeping the previous list")
+            }
         }
     }
 }

@@ -66,7 +66,9 @@ fn now_ms() -> i64 {
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let store = LocalStore::new(&args.output);
     let source = args.source_id.clone().unwrap_or_else(|| {
         args.input
@@ -74,10 +76,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .map_or_else(|| "stdin".to_string(), |n| n.to_string_lossy().into_owned())
     });
     let file_stem = escape_value(&source);
-    let options = ParquetOptions { zstd_level: args.zstd_level, ..ParquetOptions::default() };
+    let options = ParquetOptions {
+        zstd_level: args.zstd_level,
+        ..ParquetOptions::default()
+    };
     let mut engine = args.engine.engine()?;
     let mut watcher = args.engine.allow_list.clone().map(AllowListWatcher::new);
-    let mut reader = InputReader::open(&args.input).with_context(|| format!("opening {}", args.input.display()))?;
+    let mut reader = InputReader::open(&args.input)
+        .with_context(|| format!("opening {}", args.input.display()))?;
     let mut batches = PartitionedBatches::new();
     let mut dead = Vec::new();
     let mut counts = Counts::default();
@@ -102,13 +108,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Item::Record(bytes, position) => (bytes, position),
             Item::Corrupt(rest, offset) => {
                 counts.failed += 1;
-                *counts.failed_reasons.entry("record file: truncated or corrupt frame".into()).or_default() += 1;
-                DeadLetter::new("record file: truncated or corrupt frame", &source, offset, &rest, now_ms())
-                    .write_json_line(&mut dead);
+                *counts
+                    .failed_reasons
+                    .entry("record file: truncated or corrupt frame".into())
+                    .or_default() += 1;
+                DeadLetter::new(
+                    "record file: truncated or corrupt frame",
+                    &source,
+                    offset,
+                    &rest,
+                    now_ms(),
+                )
+                .write_json_line(&mut dead);
                 continue;
             }
         };
-        match engine.enrich(bytes, Origin { source: &source, position }) {
+        match engine.enrich(
+            bytes,
+            Origin {
+                source: &source,
+                position,
+            },
+        ) {
             Outcome::Ok(record) => {
                 counts.ok += 1;
                 batches.push(&record);
@@ -119,21 +140,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             Outcome::Failed(why) => {
                 counts.failed += 1;
-                DeadLetter::new(why.as_ref(), &source, position, bytes, now_ms()).write_json_line(&mut dead);
+                DeadLetter::new(why.as_ref(), &source, position, bytes, now_ms())
+                    .write_json_line(&mut dead);
                 *counts.failed_reasons.entry(why.into_owned()).or_default() += 1;
             }
         }
         if batches.rows() >= args.flush_rows {
             flush(&mut batches, &mut counts)?;
         }
-        if seen % 10_000 == 0 {
+        if seen.is_multiple_of(10_000) {
             if let Some(w) = watcher.as_mut() {
                 w.poll(&mut engine);
             }
         }
     }
     flush(&mut batches, &mut counts)?;
-    let dead_key = format!("{}/{file_stem}.jsonl", args.errors_prefix.trim_end_matches('/'));
+    let dead_key = format!(
+        "{}/{file_stem}.jsonl",
+        args.errors_prefix.trim_end_matches('/')
+    );
     if !dead.is_empty() {
         rt.block_on(store.put(&dead_key, Bytes::from(dead)))?;
     }
@@ -164,6 +189,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "ua cache: {hits} hits, {misses} misses; elapsed {:.2}s",
         started.elapsed().as_secs_f64()
     );
-    println!("ok={} dropped={} failed={}", counts.ok, counts.dropped, counts.failed);
+    println!(
+        "ok={} dropped={} failed={}",
+        counts.ok, counts.dropped, counts.failed
+    );
     Ok(())
 }

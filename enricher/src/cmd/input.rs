@@ -48,8 +48,18 @@ impl InputReader {
         } else {
             InputKind::Lines
         };
-        let pos = if kind == InputKind::Records { RECORD_FILE_HEADER.len() as u64 } else { 0 };
-        Ok(InputReader { reader, kind, buf: Vec::with_capacity(4096), pos, done: false })
+        let pos = if kind == InputKind::Records {
+            RECORD_FILE_HEADER.len() as u64
+        } else {
+            0
+        };
+        Ok(InputReader {
+            reader,
+            kind,
+            buf: Vec::with_capacity(4096),
+            pos,
+            done: false,
+        })
     }
 
     /// Detected kind.

@@ -38,7 +38,10 @@ impl AllowList {
             let host = parts.next().unwrap_or("").to_ascii_lowercase();
             let key = parts.next().map(str::to_string);
             if parts.next().is_some() {
-                return Err(format!("allow-list line {}: expected `hostname [key]`", n + 1));
+                return Err(format!(
+                    "allow-list line {}: expected `hostname [key]`",
+                    n + 1
+                ));
             }
             match (entries.entry(host).or_insert_with(|| Some(Vec::new())), key) {
                 (slot @ Some(_), None) => *slot = None,
@@ -83,7 +86,10 @@ mod tests {
 
     #[test]
     fn table() {
-        let list = AllowList::parse("# sites\nmapthe.cloud k1\nmapthe.cloud,k2\nLocalHost\nopen.example  # any key\n").unwrap();
+        let list = AllowList::parse(
+            "# sites\nmapthe.cloud k1\nmapthe.cloud,k2\nLocalHost\nopen.example  # any key\n",
+        )
+        .unwrap();
         let cases = [
             ("mapthe.cloud", Some("k1"), Verdict::Allowed),
             ("mapthe.cloud", Some("k2"), Verdict::Allowed),

@@ -38,18 +38,23 @@ pub const FIELD_COUNT: usize = 12;
 pub fn split_fields(line: &[u8]) -> Result<[&str; FIELD_COUNT], Reason> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let text = std::str::from_utf8(line).map_err(|_| Cow::Borrowed("cloudfront: line is not valid UTF-8"))?;
+    let text = std::str::from_utf8(line)
+        .map_err(|_| Cow::Borrowed("cloudfront: line is not valid UTF-8"))?;
     let mut out = [""; FIELD_COUNT];
     let mut n = 0;
     for f in text.split('\t') {
         if n == FIELD_COUNT {
-            return Err(Cow::Borrowed("cloudfront: more than 12 TAB-separated fields"));
+            return Err(Cow::Borrowed(
+                "cloudfront: more than 12 TAB-separated fields",
+            ));
         }
         out[n] = f;
         n += 1;
     }
     if n != FIELD_COUNT {
-        return Err(Cow::Owned(format!("cloudfront: {n} TAB-separated fields, expected 12")));
+        return Err(Cow::Owned(format!(
+            "cloudfront: {n} TAB-separated fields, expected 12"
+        )));
     }
     Ok(out)
 }

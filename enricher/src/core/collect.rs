@@ -10,11 +10,11 @@ use super::engine::Context;
 use super::outcome::{failed, MapResult, Outcome};
 use super::pixel::{referrer, utm_from_url, MAX_NAME_BYTES};
 use super::url::parse_url;
+use serde_json::{Map, Value};
 use shared::envelope::Envelope;
 use shared::record::{
     ClientHints, Commerce, EnrichedRecord, EventType, Geo, Product, RequestInfo, Source, Utm,
 };
-use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -43,7 +43,9 @@ fn number(o: &Obj, k: &str) -> Option<f64> {
 }
 
 fn int(o: &Obj, k: &str) -> Option<i64> {
-    number(o, k).filter(|v| v.fract() == 0.0 && v.abs() < 9.0e15).map(|v| v as i64)
+    number(o, k)
+        .filter(|v| v.fract() == 0.0 && v.abs() < 9.0e15)
+        .map(|v| v as i64)
 }
 
 /// Products: every `pr<N><suffix>` key belongs to product N; ordered by N.
@@ -51,13 +53,17 @@ fn products(o: &Obj) -> Vec<Product<'static>> {
     let mut by_index: BTreeMap<u32, Product<'static>> = BTreeMap::new();
     for (key, value) in o {
         let lower = key.to_ascii_lowercase();
-        let Some(rest) = lower.strip_prefix("pr") else { continue };
+        let Some(rest) = lower.strip_prefix("pr") else {
+            continue;
+        };
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 || digits > 3 {
             continue;
         }
         let (idx, suffix) = rest.split_at(digits);
-        let Ok(idx) = idx.parse::<u32>() else { continue };
+        let Ok(idx) = idx.parse::<u32>() else {
+            continue;
+        };
         let single = Obj::from_iter([(String::from("v"), value.clone())]);
         let p = by_index.entry(idx).or_default();
         let s = || text(&single, "v").map(Cow::Owned);
@@ -93,7 +99,9 @@ fn leading_int(s: &str) -> Option<i32> {
 pub fn map_collect<'a>(ctx: &mut Context, env: &Envelope<'a>, geo: Geo<'a>) -> MapResult<'a> {
     let o: Obj = match serde_json::from_slice::<Value>(env.body) {
         Ok(Value::Object(o)) => o,
-        Ok(Value::Array(_)) => return failed("collect: body is a batch; the collector must split it"),
+        Ok(Value::Array(_)) => {
+            return failed("collect: body is a batch; the collector must split it")
+        }
         Ok(_) => return failed("collect: body is not a JSON object"),
         Err(_) => return failed("collect: body is not valid JSON"),
     };
@@ -102,9 +110,9 @@ pub fn map_collect<'a>(ctx: &mut Context, env: &Envelope<'a>, geo: Geo<'a>) -> M
     };
     let event_type = match text(&o, "t").map(|t| t.to_ascii_lowercase()).as_deref() {
         Some("pageview") => EventType::Pageview,
-        Some("event" | "transaction" | "item" | "social" | "exception" | "timing" | "screenview") => {
-            EventType::Event
-        }
+        Some(
+            "event" | "transaction" | "item" | "social" | "exception" | "timing" | "screenview",
+        ) => EventType::Event,
         Some(_) => EventType::Na,
         None => return failed("collect: missing t (hit type)"),
     };
@@ -135,7 +143,8 @@ pub fn map_collect<'a>(ctx: &mut Context, env: &Envelope<'a>, geo: Geo<'a>) -> M
         None => env.client_ip.to_string(),
     };
     let raw_ua = ua_override.as_deref().unwrap_or(env.user_agent);
-    let (referrer, referrer_domain_name) = referrer(text(&o, "dr").map(Cow::Owned), &domain, ctx.cdn_domain());
+    let (referrer, referrer_domain_name) =
+        referrer(text(&o, "dr").map(Cow::Owned), &domain, ctx.cdn_domain());
 
     let campaign = |k| text(&o, k).map(Cow::Owned);
     let mut utm = Utm {
@@ -149,7 +158,8 @@ pub fn map_collect<'a>(ctx: &mut Context, env: &Envelope<'a>, geo: Geo<'a>) -> M
         utm = utm_from_url(dl.as_deref());
     }
 
-    let product_action: Option<Cow<'a, str>> = text(&o, "pa").map(|p| Cow::Owned(p.to_ascii_lowercase()));
+    let product_action: Option<Cow<'a, str>> =
+        text(&o, "pa").map(|p| Cow::Owned(p.to_ascii_lowercase()));
     let (event_name, event_data) = if event_type == EventType::Event {
         let name = text(&o, "ea")
             .or_else(|| product_action.as_ref().map(|p| p.to_string()))
@@ -188,7 +198,14 @@ pub fn map_collect<'a>(ctx: &mut Context, env: &Envelope<'a>, geo: Geo<'a>) -> M
     };
 
     let date = shared::time::Date::from_epoch_ms(event_ms);
-    let ids = ctx.hit_ids(&ip, raw_ua, date, &domain, path.as_deref().unwrap_or(""), event_ms);
+    let ids = ctx.hit_ids(
+        &ip,
+        raw_ua,
+        date,
+        &domain,
+        path.as_deref().unwrap_or(""),
+        event_ms,
+    );
     let ua = ctx.user_agent(raw_ua);
     let user_id = text(&o, "uid").map(|u| Cow::Owned(u.to_lowercase()));
 

@@ -39,7 +39,10 @@ pub fn form_decode(s: &[u8]) -> Cow<'_, [u8]> {
                 out.push(b' ');
                 i += 1;
             }
-            b'%' => match (s.get(i + 1).copied().and_then(hex), s.get(i + 2).copied().and_then(hex)) {
+            b'%' => match (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            ) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
                     i += 3;
@@ -93,9 +96,11 @@ pub fn decode_value(raw: &str, enc: Encoding) -> Result<Cow<'_, str>, &'static s
         Encoding::Once => once,
         Encoding::Twice => match once {
             Cow::Borrowed(b) => strict_decode(b).ok_or("malformed percent-escape")?,
-            Cow::Owned(v) => {
-                Cow::Owned(strict_decode(&v).ok_or("malformed percent-escape")?.into_owned())
-            }
+            Cow::Owned(v) => Cow::Owned(
+                strict_decode(&v)
+                    .ok_or("malformed percent-escape")?
+                    .into_owned(),
+            ),
         },
     };
     into_str(bytes).ok_or("invalid UTF-8 after percent-decoding")
@@ -107,7 +112,10 @@ pub fn decode_extra_lenient(v: Cow<'_, str>) -> Cow<'_, str> {
     if !v.contains('%') {
         return v;
     }
-    match strict_decode(v.as_bytes()).map(|b| b.into_owned()).and_then(|b| String::from_utf8(b).ok()) {
+    match strict_decode(v.as_bytes())
+        .map(|b| b.into_owned())
+        .and_then(|b| String::from_utf8(b).ok())
+    {
         Some(s) => Cow::Owned(s),
         None => v,
     }
@@ -170,8 +178,14 @@ mod tests {
     #[test]
     fn decode_twice_table() {
         let cases = [
-            ("http%253A%252F%252Flocalhost%253A3000%252Fazure", Ok("http://localhost:3000/azure")),
-            ("Map%2520the%2520Cloud%2520-%2520Azure%2520Services%2520%2526%2520Regions", Ok("Map the Cloud - Azure Services & Regions")),
+            (
+                "http%253A%252F%252Flocalhost%253A3000%252Fazure",
+                Ok("http://localhost:3000/azure"),
+            ),
+            (
+                "Map%2520the%2520Cloud%2520-%2520Azure%2520Services%2520%2526%2520Regions",
+                Ok("Map the Cloud - Azure Services & Regions"),
+            ),
             ("%257B%257D", Ok("{}")),
             ("plain", Ok("plain")),
             ("a+b", Ok("a b")),
@@ -181,7 +195,13 @@ mod tests {
             ("%25C3%25BC", Ok("ü")),
         ];
         for (raw, want) in cases {
-            assert_eq!(decode_value(raw, Encoding::Twice).as_deref().map_err(|e| *e), want, "{raw}");
+            assert_eq!(
+                decode_value(raw, Encoding::Twice)
+                    .as_deref()
+                    .map_err(|e| *e),
+                want,
+                "{raw}"
+            );
         }
         assert_eq!(decode_value("a%2Fb+c", Encoding::Once).unwrap(), "a/b c");
         assert_eq!(decode_value("100%", Encoding::Once).unwrap(), "100%");

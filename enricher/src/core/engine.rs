@@ -65,7 +65,15 @@ impl Context {
         }
     }
 
-    pub(crate) fn hit_ids(&self, ip: &str, ua: &str, date: Date, domain: &str, path: &str, event_ms: i64) -> HitIds {
+    pub(crate) fn hit_ids(
+        &self,
+        ip: &str,
+        ua: &str,
+        date: Date,
+        domain: &str,
+        path: &str,
+        event_ms: i64,
+    ) -> HitIds {
         hit_ids(&HashInput {
             salt: self.salts.salt(date),
             ip,
@@ -131,11 +139,17 @@ impl Engine {
         result.unwrap_or_else(Outcome::Failed)
     }
 
-    fn cloudfront_line<'a>(&mut self, line: &'a [u8], origin: Origin<'_>) -> Result<Outcome<'a>, Reason> {
+    fn cloudfront_line<'a>(
+        &mut self,
+        line: &'a [u8],
+        origin: Origin<'_>,
+    ) -> Result<Outcome<'a>, Reason> {
         let f = cloudfront::split_fields(line)?;
         let stem = f[field::URI_STEM];
         if !cloudfront::is_pixel_path(stem) {
-            return Ok(Outcome::Dropped(Cow::Borrowed("cloudfront: not a tracking pixel request")));
+            return Ok(Outcome::Dropped(Cow::Borrowed(
+                "cloudfront: not a tracking pixel request",
+            )));
         }
         let arrival_ms = cloudfront::parse_epoch_seconds(f[field::TIMESTAMP])
             .ok_or(Cow::Borrowed("cloudfront: bad timestamp field"))?;
@@ -180,7 +194,9 @@ impl Engine {
             HitKind::Collect => map_collect(&mut self.ctx, &env, geo),
             HitKind::Pixel => {
                 if !cloudfront::is_pixel_path(env.path) {
-                    return Ok(Outcome::Dropped(Cow::Borrowed("envelope: not a tracking pixel path")));
+                    return Ok(Outcome::Dropped(Cow::Borrowed(
+                        "envelope: not a tracking pixel path",
+                    )));
                 }
                 let hit = PixelHit {
                     event_id: env.event_id,

@@ -45,7 +45,10 @@ fn tables() -> &'static Tables {
                 country_names.insert(cc, name);
             }
         }
-        Tables { by_code, country_names }
+        Tables {
+            by_code,
+            country_names,
+        }
     })
 }
 
@@ -63,7 +66,11 @@ pub fn edge_geo(code: &str) -> Geo<'static> {
     if b.len() != 3 {
         return Geo::default();
     }
-    let key = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase(), b[2].to_ascii_uppercase()];
+    let key = [
+        b[0].to_ascii_uppercase(),
+        b[1].to_ascii_uppercase(),
+        b[2].to_ascii_uppercase(),
+    ];
     tables().by_code.get(&key).copied().unwrap_or_default()
 }
 
@@ -98,13 +105,24 @@ mod tests {
         let ham = edge_geo(edge_id("HAM50-C2"));
         assert_eq!(
             (ham.city, ham.state, ham.country, ham.country_code),
-            (Some("Hamburg"), Some("Hamburg"), Some("Germany"), Some("DE"))
+            (
+                Some("Hamburg"),
+                Some("Hamburg"),
+                Some("Germany"),
+                Some("DE")
+            )
         );
-        assert_eq!((ham.latitude, ham.longitude), (Some(53.630401611328), Some(9.9882297515869)));
+        assert_eq!(
+            (ham.latitude, ham.longitude),
+            (Some(53.630401611328), Some(9.9882297515869))
+        );
         let sfo = edge_geo("sfo");
         assert_eq!(sfo.city, Some("San Francisco"));
         assert_eq!(sfo.state, Some("California"));
-        assert_eq!((sfo.latitude, sfo.longitude), (Some(37.61899948120117), Some(-122.375)));
+        assert_eq!(
+            (sfo.latitude, sfo.longitude),
+            (Some(37.61899948120117), Some(-122.375))
+        );
         assert_eq!(edge_geo("XXX"), Geo::default());
         assert_eq!(edge_geo(""), Geo::default());
         assert_eq!(edge_id("ü€x-9"), "ü€x");
@@ -113,8 +131,15 @@ mod tests {
 
     #[test]
     fn viewer_headers_win() {
-        let v = ViewerGeo { country_code: Some("DE"), city: Some("Köln"), ..ViewerGeo::default() };
+        let v = ViewerGeo {
+            country_code: Some("DE"),
+            city: Some("Köln"),
+            ..ViewerGeo::default()
+        };
         let g = viewer_geo(&v);
-        assert_eq!((g.city, g.country, g.country_code), (Some("Köln"), Some("Germany"), Some("DE")));
+        assert_eq!(
+            (g.city, g.country, g.country_code),
+            (Some("Köln"), Some("Germany"), Some("DE"))
+        );
     }
 }

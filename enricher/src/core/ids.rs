@@ -200,7 +200,8 @@ mod tests {
 
     #[test]
     fn reproduces_ownstats_fixture_ids() {
-        let table = StaticSaltTable::parse("2022-11-20,2a962459bea054ecb82b91ced4f274fe5f24c01b\n").unwrap();
+        let table = StaticSaltTable::parse("2022-11-20,2a962459bea054ecb82b91ced4f274fe5f24c01b\n")
+            .unwrap();
         let date = Date::parse("2022-11-20").unwrap();
         let ids = hit_ids(&HashInput {
             salt: table.salt(date),
@@ -211,8 +212,14 @@ mod tests {
             path: "/azure",
             event_ms: 1_668_968_526_289,
         });
-        assert_eq!(hex(&ids.daily_visitor_id), "f2fddd08aeb4ab0ba7e39a806a502f4686bbbbbcf52542ad7b327169304ea7b0");
-        assert_eq!(hex(&ids.daily_page_view_id), "81e7a875af519fc2beeb2544b336a2b5d1b4f3f4218843b221deea83b0e3e812");
+        assert_eq!(
+            hex(&ids.daily_visitor_id),
+            "f2fddd08aeb4ab0ba7e39a806a502f4686bbbbbcf52542ad7b327169304ea7b0"
+        );
+        assert_eq!(
+            hex(&ids.daily_page_view_id),
+            "81e7a875af519fc2beeb2544b336a2b5d1b4f3f4218843b221deea83b0e3e812"
+        );
         // page_view_id = sha256(… ‖ "/azure" ‖ "1668968526289"), computed independently:
         let mut h = Sha256::new();
         h.update(format!("2a962459bea054ecb82b91ced4f274fe5f24c01b91.48.244.135{UA}2022-11-20localhost/azure1668968526289"));

@@ -64,7 +64,8 @@ pub(crate) fn referrer<'a>(
         Some(p) => p.host.into_owned(),
         None => return (Some(r), Cow::Borrowed(UNKNOWN_REFERRER)),
     };
-    if host.eq_ignore_ascii_case(own_host) || cdn_host.is_some_and(|c| host.eq_ignore_ascii_case(c)) {
+    if host.eq_ignore_ascii_case(own_host) || cdn_host.is_some_and(|c| host.eq_ignore_ascii_case(c))
+    {
         (None, Cow::Borrowed(DIRECT))
     } else {
         (Some(r), Cow::Owned(host))
@@ -79,7 +80,11 @@ pub(crate) fn utm_from_url(url: Option<&str>) -> Utm<'static> {
     };
     let params = Params::parse(query);
     let get = |k| -> Option<Cow<'static, str>> {
-        params.get(k, Encoding::Once).ok().flatten().map(|v| Cow::Owned(v.into_owned()))
+        params
+            .get(k, Encoding::Once)
+            .ok()
+            .flatten()
+            .map(|v| Cow::Owned(v.into_owned()))
     };
     utm.source = get("utm_source");
     utm.campaign = get("utm_campaign");
@@ -112,7 +117,9 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a>) -> MapResult<'a> {
         },
         // Identify hits (`t=id`) carry no hostname; ownstats dropped them too.
         None if t.as_deref() == Some("id") => {
-            return Ok(Outcome::Dropped(Cow::Borrowed("pixel: identify hit without hostname")))
+            return Ok(Outcome::Dropped(Cow::Borrowed(
+                "pixel: identify hit without hostname",
+            )))
         }
         None => return failed("pixel: missing hn (hostname)"),
     };
@@ -175,7 +182,14 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a>) -> MapResult<'a> {
     };
 
     let date = shared::time::Date::from_epoch_ms(event_ms);
-    let ids = ctx.hit_ids(&hit.ip, &hit.raw_ua, date, &domain, request_path.as_deref().unwrap_or(""), event_ms);
+    let ids = ctx.hit_ids(
+        &hit.ip,
+        &hit.raw_ua,
+        date,
+        &domain,
+        request_path.as_deref().unwrap_or(""),
+        event_ms,
+    );
     let ua = ctx.user_agent(&hit.raw_ua);
 
     Ok(Outcome::Ok(Box::new(EnrichedRecord {

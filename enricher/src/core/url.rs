@@ -21,7 +21,9 @@ pub fn parse_url(url: &str) -> Option<UrlParts<'_>> {
     let (scheme, rest) = url.split_once("://")?;
     let scheme_ok = !scheme.is_empty()
         && scheme.as_bytes()[0].is_ascii_alphabetic()
-        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
     if !scheme_ok {
         return None;
     }
@@ -61,13 +63,32 @@ mod tests {
 
     #[test]
     fn table() {
-        let cases: [(&str, Option<(&str, &str, Option<&str>)>); 9] = [
-            ("https://cloudsecdocs.com/", Some(("cloudsecdocs.com", "/", None))),
-            ("http://localhost:3000/azure", Some(("localhost", "/azure", None))),
-            ("https://WWW.Example.COM", Some(("www.example.com", "/", None))),
-            ("https://u:p@h.io:8080/a/b?x=1&y=2#frag", Some(("h.io", "/a/b", Some("x=1&y=2")))),
-            ("http://[2001:db8::1]:80/p", Some(("[2001:db8::1]", "/p", None))),
-            ("android-app://com.google.android.gm/", Some(("com.google.android.gm", "/", None))),
+        type Want<'a> = Option<(&'a str, &'a str, Option<&'a str>)>;
+        let cases: [(&str, Want); 9] = [
+            (
+                "https://cloudsecdocs.com/",
+                Some(("cloudsecdocs.com", "/", None)),
+            ),
+            (
+                "http://localhost:3000/azure",
+                Some(("localhost", "/azure", None)),
+            ),
+            (
+                "https://WWW.Example.COM",
+                Some(("www.example.com", "/", None)),
+            ),
+            (
+                "https://u:p@h.io:8080/a/b?x=1&y=2#frag",
+                Some(("h.io", "/a/b", Some("x=1&y=2"))),
+            ),
+            (
+                "http://[2001:db8::1]:80/p",
+                Some(("[2001:db8::1]", "/p", None)),
+            ),
+            (
+                "android-app://com.google.android.gm/",
+                Some(("com.google.android.gm", "/", None)),
+            ),
             ("/relative/path", None),
             ("https://", None),
             ("1http://x/", None),

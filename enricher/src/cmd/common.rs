@@ -26,6 +26,10 @@ pub struct EngineArgs {
     /// Hostname of the CDN serving the pixel (its referrals count as direct).
     #[arg(long, env = "ENRICHER_CDN_DOMAIN")]
     pub cdn_domain: Option<String>,
+    /// MaxMind-format City database (GeoLite2-City.mmdb or compatible): client IP → location,
+    /// used when no CloudFront viewer headers are present. The IP is never stored.
+    #[arg(long, env = "ENRICHER_GEOIP_DB")]
+    pub geoip_db: Option<PathBuf>,
     /// User agents kept parsed in the cache.
     #[arg(long, env = "ENRICHER_UA_CACHE", default_value_t = 65_536)]
     pub ua_cache: usize,
@@ -70,6 +74,11 @@ impl EngineArgs {
                 ua_cache_capacity: self.ua_cache,
             },
         )?;
+        if let Some(path) = &self.geoip_db {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("reading GeoIP database {}", path.display()))?;
+            engine.set_geoip(Some(enricher::core::geoip::GeoIp::from_bytes(bytes)?));
+        }
         if let Some(path) = &self.allow_list {
             engine.set_allow_list(Some(Arc::new(load_allow_list(path)?)));
         }

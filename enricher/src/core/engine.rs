@@ -5,6 +5,7 @@ use super::cloudfront::{self, field};
 use super::collect::map_collect;
 use super::decode::{percent_decode_field, Encoding, Params};
 use super::geo;
+use super::geoip::GeoIp;
 use super::ids::{derived_event_id, hit_ids, HashInput, HitIds, SaltProvider};
 use super::outcome::{Outcome, Reason};
 use super::pixel::{map_pixel, PixelHit};
@@ -49,6 +50,7 @@ pub struct Context {
     salts: Box<dyn SaltProvider>,
     allow: Option<Arc<AllowList>>,
     cdn_domain: Option<String>,
+    geoip: Option<GeoIp>,
 }
 
 impl Context {
@@ -114,6 +116,7 @@ impl Engine {
                 salts,
                 allow: None,
                 cdn_domain: config.cdn_domain,
+                geoip: None,
             },
         })
     }
@@ -121,6 +124,17 @@ impl Engine {
     /// Installs (or removes) the domain allow-list; takes effect for the next input.
     pub fn set_allow_list(&mut self, list: Option<Arc<AllowList>>) {
         self.ctx.allow = list;
+    }
+
+    /// Installs a MaxMind-format database: client IP → location, used when no CloudFront
+    /// viewer headers are present (before falling back to the edge location).
+    pub fn set_geoip(&mut self, db: Option<GeoIp>) {
+        self.ctx.geoip = db;
+    }
+
+    /// Location by client IP, when a database is installed and knows the IP.
+    fn ip_geo(&mut self, ip: Option<std::net::IpAddr>) -> Option<shared::record::Geo<'static>> {
+        self.ctx.geoip.as_mut()?.lookup(ip?)
     }
 
     /// UA cache hits and misses so far.
@@ -169,7 +183,10 @@ impl Engine {
             raw_ua: percent_decode_field(f[field::USER_AGENT]),
             referer_header: Some(f[field::REFERER]),
             edge_id: (!edge.is_empty()).then_some(Cow::Borrowed(edge)),
-            geo: geo::edge_geo(edge),
+            geo: match self.ip_geo(f[field::CLIENT_IP].parse().ok()) {
+                Some(g) => g,
+                None => geo::edge_geo(edge),
+            },
             request: RequestInfo {
                 url: None,
                 path: None,
@@ -188,7 +205,10 @@ impl Engine {
         let env = Envelope::decode(bytes).map_err(|e| Cow::Owned(format!("envelope: {e}")))?;
         let geo = match &env.viewer {
             Some(v) if !v.is_empty() => geo::viewer_geo(v),
-            _ => geo::edge_geo(env.pop),
+            _ => match self.ip_geo(Some(env.client_ip)) {
+                Some(g) => g,
+                None => geo::edge_geo(env.pop),
+            },
         };
         match env.kind {
             HitKind::Collect => map_collect(&mut self.ctx, &env, geo),

@@ -6,6 +6,7 @@ pub mod collect;
 pub mod decode;
 pub mod engine;
 pub mod geo;
+pub mod geoip;
 pub mod ids;
 pub mod outcome;
 pub mod pixel;

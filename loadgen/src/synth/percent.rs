@@ -14,12 +14,21 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Bytes `encodeURIComponent` leaves alone: `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
 fn uri_component_safe(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+        )
 }
 
 /// Bytes CloudFront escapes in log fields: controls, space, non-ASCII and a few delimiters.
 fn cloudfront_unsafe(b: u8) -> bool {
-    b <= 0x20 || b >= 0x7F || matches!(b, b'"' | b'%' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}')
+    b <= 0x20
+        || b >= 0x7F
+        || matches!(
+            b,
+            b'"' | b'%' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
+        )
 }
 
 fn push_escape(out: &mut String, prefix: &str, b: u8) {
@@ -28,37 +37,55 @@ fn push_escape(out: &mut String, prefix: &str, b: u8) {
     out.push(char::from(HEX[usize::from(b & 0xF)]));
 }
 
-/// JavaScript's `encodeURIComponent(value)`, appended to `out` (UTF-8 bytes, upper-case hex).
-pub fn uri_component(value: &str, out: &mut String) {
-    for &b in value.as_bytes() {
-        if uri_component_safe(b) {
-            out.push(char::from(b));
-        } else {
-            push_escape(out, "%", b);
+/// Copies runs of safe bytes with one `push_str` each and escapes the rest as `prefix` + hex.
+/// Safe bytes are ASCII, so every run starts and ends on a char boundary.
+fn escape(value: &str, out: &mut String, prefix: &str, safe: impl Fn(u8) -> bool) {
+    let bytes = value.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !safe(b) {
+            out.push_str(value.get(run..i).unwrap_or_default());
+            push_escape(out, prefix, b);
+            run = i + 1;
         }
     }
+    out.push_str(value.get(run..).unwrap_or_default());
+}
+
+/// JavaScript's `encodeURIComponent(value)`, appended to `out` (UTF-8 bytes, upper-case hex).
+pub fn uri_component(value: &str, out: &mut String) {
+    escape(value, out, "%", uri_component_safe);
 }
 
 /// `encodeURIComponent` followed by CloudFront's log encoding, in one pass: every byte the
 /// browser escapes as `%XX` ends up as `%25XX` in the log line.
 pub fn uri_component_twice(value: &str, out: &mut String) {
-    for &b in value.as_bytes() {
-        if uri_component_safe(b) {
-            out.push(char::from(b));
-        } else {
-            push_escape(out, "%25", b);
-        }
-    }
+    escape(value, out, "%25", uri_component_safe);
 }
 
 /// CloudFront's encoding of a free-text log field (user agent, referer).
 pub fn cloudfront_field(value: &str, out: &mut String) {
-    for &b in value.as_bytes() {
-        if cloudfront_unsafe(b) {
-            push_escape(out, "%", b);
-        } else {
-            out.push(char::from(b));
+    escape(value, out, "%", |b| !cloudfront_unsafe(b));
+}
+
+/// Appends a decimal integer without going through `core::fmt` (hot path: several per line).
+pub fn push_int(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    let mut n = value.unsigned_abs();
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
     }
 }
 
@@ -116,9 +143,15 @@ pub(crate) mod tests {
     #[test]
     fn matches_the_ownstats_fixture() {
         // Values from rawPageViewData.txt.
-        assert_eq!(enc(uri_component_twice, "http://localhost:3000/azure"), "http%253A%252F%252Flocalhost%253A3000%252Fazure");
         assert_eq!(
-            enc(uri_component_twice, "Map the Cloud - Azure Services & Regions"),
+            enc(uri_component_twice, "http://localhost:3000/azure"),
+            "http%253A%252F%252Flocalhost%253A3000%252Fazure"
+        );
+        assert_eq!(
+            enc(
+                uri_component_twice,
+                "Map the Cloud - Azure Services & Regions"
+            ),
             "Map%2520the%2520Cloud%2520-%2520Azure%2520Services%2520%2526%2520Regions"
         );
         assert_eq!(enc(uri_component_twice, "{}"), "%257B%257D");
@@ -127,12 +160,20 @@ pub(crate) mod tests {
             enc(cloudfront_field, ua),
             "Mozilla/5.0%20(Macintosh;%20Intel%20Mac%20OS%20X%2010_15_7)%20AppleWebKit/537.36%20(KHTML,%20like%20Gecko)%20Chrome/107.0.0.0%20Safari/537.36"
         );
-        assert!(enc(uri_component_twice, ua).starts_with("Mozilla%252F5.0%2520(Macintosh%253B%2520Intel"));
+        assert!(enc(uri_component_twice, ua)
+            .starts_with("Mozilla%252F5.0%2520(Macintosh%253B%2520Intel"));
     }
 
     #[test]
     fn twice_is_once_then_cloudfront() {
-        for s in ["spring%20sale", "Über uns & mehr", "a+b=c?d#e", "日本語", "{\"plan\":\"pro\"}", "~*'()!"] {
+        for s in [
+            "spring%20sale",
+            "Über uns & mehr",
+            "a+b=c?d#e",
+            "日本語",
+            "{\"plan\":\"pro\"}",
+            "~*'()!",
+        ] {
             let once = enc(uri_component, s);
             let mut twice = String::new();
             cloudfront_field(&once, &mut twice);
@@ -143,8 +184,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn integers() {
+        for v in [0, 7, -7, 1_795_132_800_000, i64::MIN, i64::MAX] {
+            let mut s = String::new();
+            push_int(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
+
+    #[test]
     fn json_strings_parse() {
-        for s in ["plain", "quote \" and \\ backslash", "tab\tnew\nline\u{1}", "Café – 日本"] {
+        for s in [
+            "plain",
+            "quote \" and \\ backslash",
+            "tab\tnew\nline\u{1}",
+            "Café – 日本",
+        ] {
             let lit = enc(json_string, s);
             assert_eq!(serde_json::from_str::<String>(&lit).unwrap(), s);
         }

@@ -59,6 +59,7 @@ macro_rules! region {
 }
 
 /// All regions. Weights are rough shares of a European/US-centric set of sites.
+#[rustfmt::skip]
 pub static REGIONS: &[Region] = &[
     region!("US", "America/New_York", -300, 14.0, Arin, [("en-US", 0.93), ("es-US", 0.05), ("en-GB", 0.02)], ["IAD", "JFK", "ATL", "MIA", "BOS", "PHL", "EWR", "PIT", "CMH", "TPA", "DTW"], [7922, 7018, 701, 20115, 22773, 6167, 11351]),
     region!("US", "America/Chicago", -360, 6.0, Arin, [("en-US", 0.94), ("es-US", 0.06)], ["ORD", "DFW", "IAH", "MSP", "BNA", "MCI"], [7922, 7018, 701, 20115, 22773]),
@@ -177,12 +178,19 @@ mod tests {
         let table = edge_table();
         assert!(table.len() > 90, "{}", table.len());
         let ham = table.iter().find(|e| e.code == "HAM").unwrap();
-        assert_eq!((ham.city.as_str(), ham.country_code.as_str()), ("Hamburg", "DE"));
+        assert_eq!(
+            (ham.city.as_str(), ham.country_code.as_str()),
+            ("Hamburg", "DE")
+        );
         for r in REGIONS {
             for code in r.edges {
                 assert!(table.iter().any(|e| e.code == *code), "{code} missing");
             }
-            assert!(table.iter().any(|e| e.country_code == r.country), "no city for {}", r.country);
+            assert!(
+                table.iter().any(|e| e.country_code == r.country),
+                "no city for {}",
+                r.country
+            );
         }
     }
 

@@ -147,20 +147,18 @@ impl Weighted {
     }
 
     /// Number of outcomes.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.cdf.len()
-    }
-
-    /// Always false (an empty weight list becomes one outcome).
-    pub fn is_empty(&self) -> bool {
-        self.cdf.is_empty()
     }
 
     /// Draws an index.
     pub fn sample(&self, rng: &mut Rng) -> usize {
         let total = self.cdf.last().copied().unwrap_or(1.0);
         let u = rng.f64() * total;
-        self.cdf.partition_point(|&c| c <= u).min(self.cdf.len() - 1)
+        self.cdf
+            .partition_point(|&c| c <= u)
+            .min(self.cdf.len() - 1)
     }
 }
 

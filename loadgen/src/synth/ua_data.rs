@@ -49,9 +49,6 @@ pub const CHROME_BUILDS: &[(u32, u32, &[u32])] = &[
     (142, 7444, &[59, 134, 162, 175]),
 ];
 
-/// Newest Chrome major in [`CHROME_BUILDS`].
-pub const CHROME_NEWEST: u32 = 142;
-
 /// Edge `(major, build, patches)`: `Edg/major.0.build.patch`.
 pub const EDGE_BUILDS: &[(u32, u32, &[u32])] = &[
     (120, 2210, &[61, 77, 89, 91, 121, 133, 144]),
@@ -110,50 +107,122 @@ pub const ANDROID_PHONES: &[(&str, &str, &str, &str, u32, &str)] = &[
     ("Pixel 9", "Google", "tokay", "tokay", 420, "1080x2424"),
     ("2201117TY", "Xiaomi", "spes", "qcom", 440, "1080x2400"),
     ("23021RAAEG", "Redmi", "tapas", "qcom", 440, "1080x2400"),
-    ("23129RAA4G", "Redmi", "sapphire", "mt6768", 440, "1080x2400"),
+    (
+        "23129RAA4G",
+        "Redmi",
+        "sapphire",
+        "mt6768",
+        440,
+        "1080x2400",
+    ),
     ("2312DRAABG", "Redmi", "emerald", "mt6789", 440, "1080x2400"),
     ("M2101K6G", "Xiaomi", "sweet", "qcom", 440, "1080x2400"),
     ("22111317G", "Redmi", "sunstone", "qcom", 440, "1080x2400"),
     ("CPH2449", "OnePlus", "OP556FL1", "qcom", 450, "1240x2772"),
     ("CPH2581", "OnePlus", "OP5913L1", "qcom", 450, "1440x3168"),
     ("CPH2591", "OPPO", "OP5AE1L1", "mt6789", 480, "1080x2400"),
-    ("moto g54 5G", "motorola", "cancunf", "mt6855", 400, "1080x2400"),
-    ("moto g84 5G", "motorola", "bangkk", "qcom", 400, "1080x2400"),
-    ("motorola edge 40", "motorola", "lyriq", "mt6886", 400, "1080x2400"),
+    (
+        "moto g54 5G",
+        "motorola",
+        "cancunf",
+        "mt6855",
+        400,
+        "1080x2400",
+    ),
+    (
+        "moto g84 5G",
+        "motorola",
+        "bangkk",
+        "qcom",
+        400,
+        "1080x2400",
+    ),
+    (
+        "motorola edge 40",
+        "motorola",
+        "lyriq",
+        "mt6886",
+        400,
+        "1080x2400",
+    ),
     ("RMX3630", "realme", "RE5C6CL1", "mt6833", 400, "1080x2400"),
     ("V2207", "vivo", "PD2207F_EX", "mt6769", 300, "720x1612"),
-    ("Nokia G21", "Nokia", "QKS_sprout", "ums512", 270, "720x1600"),
+    (
+        "Nokia G21",
+        "Nokia",
+        "QKS_sprout",
+        "ums512",
+        270,
+        "720x1600",
+    ),
     ("ANE-LX1", "HUAWEI", "HWANE", "hi6250", 480, "1080x2280"),
     ("XQ-DQ72", "Sony", "XQ-DQ72", "qcom", 420, "1080x2520"),
 ];
 
 /// Android tablets (Chrome omits `Mobile` for them).
-pub const ANDROID_TABLETS: &[&str] = &["SM-X200", "SM-X710", "SM-T510", "SM-X510", "Lenovo TB-X606F", "Pixel Tablet", "23043RP34G"];
+pub const ANDROID_TABLETS: &[&str] = &[
+    "SM-X200",
+    "SM-X710",
+    "SM-T510",
+    "SM-X510",
+    "Lenovo TB-X606F",
+    "Pixel Tablet",
+    "23043RP34G",
+];
 
 /// Android release → OS build identifiers seen in WebView user agents.
 pub const ANDROID_BUILDS: &[(u32, &[&str])] = &[
     (10, &["QP1A.190711.020", "QKQ1.190910.002"]),
-    (11, &["RP1A.200720.012", "RKQ1.200826.002", "RP1A.201005.001"]),
-    (12, &["SP1A.210812.016", "SKQ1.211006.001", "SKQ1.220303.001"]),
-    (13, &["TP1A.220624.014", "TKQ1.221114.001", "TQ3A.230901.001"]),
-    (14, &["UP1A.231005.007", "UKQ1.230924.001", "AP1A.240505.005", "UQ1A.240205.004"]),
-    (15, &["AP3A.240905.015", "AP4A.250105.002", "AP3A.241105.008"]),
+    (
+        11,
+        &["RP1A.200720.012", "RKQ1.200826.002", "RP1A.201005.001"],
+    ),
+    (
+        12,
+        &["SP1A.210812.016", "SKQ1.211006.001", "SKQ1.220303.001"],
+    ),
+    (
+        13,
+        &["TP1A.220624.014", "TKQ1.221114.001", "TQ3A.230901.001"],
+    ),
+    (
+        14,
+        &[
+            "UP1A.231005.007",
+            "UKQ1.230924.001",
+            "AP1A.240505.005",
+            "UQ1A.240205.004",
+        ],
+    ),
+    (
+        15,
+        &["AP3A.240905.015", "AP4A.250105.002", "AP3A.241105.008"],
+    ),
 ];
 
 /// Android release popularity (most used first).
-pub const ANDROID_VERSIONS: &[(u32, f64)] = &[(14, 0.34), (13, 0.22), (15, 0.16), (12, 0.12), (11, 0.09), (10, 0.07)];
+pub const ANDROID_VERSIONS: &[(u32, f64)] = &[
+    (14, 0.34),
+    (13, 0.22),
+    (15, 0.16),
+    (12, 0.12),
+    (11, 0.09),
+    (10, 0.07),
+];
 
 /// iOS releases as they appear in the OS token (`17_5_1`), most used first.
 pub const IOS_VERSIONS: &[&str] = &[
-    "18_6", "18_5", "18_6_2", "18_4_1", "17_6_1", "18_3_2", "18_1_1", "18_4", "18_3_1", "17_5_1", "18_2_1", "16_7_10",
-    "18_0_1", "17_7_2", "18_1", "18_2", "17_7", "17_4_1", "16_7_8", "18_3", "17_3_1", "15_8_3", "18_0", "17_2_1",
-    "17_1_2", "16_6_1", "17_0_3", "16_5_1", "15_7_9", "16_1_2", "26_0", "26_0_1", "26_1",
+    "18_6", "18_5", "18_6_2", "18_4_1", "17_6_1", "18_3_2", "18_1_1", "18_4", "18_3_1", "17_5_1",
+    "18_2_1", "16_7_10", "18_0_1", "17_7_2", "18_1", "18_2", "17_7", "17_4_1", "16_7_8", "18_3",
+    "17_3_1", "15_8_3", "18_0", "17_2_1", "17_1_2", "16_6_1", "17_0_3", "16_5_1", "15_7_9",
+    "16_1_2", "26_0", "26_0_1", "26_1",
 ];
 
 /// Safari versions on macOS, most used first.
 pub const SAFARI_MAC_VERSIONS: &[&str] = &[
-    "18.6", "18.5", "26.0.1", "18.4", "17.6", "18.3.1", "18.1.1", "26.0", "18.3", "17.5", "18.2", "18.0.1", "16.6.1", "17.4.1",
-    "18.1", "17.3.1", "17.2.1", "16.6", "17.1.2", "15.6.1", "17.0", "16.5.2", "26.1",
+    "18.6", "18.5", "26.0.1", "18.4", "17.6", "18.3.1", "18.1.1", "26.0", "18.3", "17.5", "18.2",
+    "18.0.1", "16.6.1", "17.4.1", "18.1", "17.3.1", "17.2.1", "16.6", "17.1.2", "15.6.1", "17.0",
+    "16.5.2", "26.1",
 ];
 
 /// iPhone hardware identifiers with screen scale and pixel size (for in-app user agents).
@@ -190,7 +259,8 @@ pub const SAMSUNG_BROWSER: &[(&str, u32)] = &[
 
 /// Firefox majors, newest first (115 is the long-lived ESR).
 pub const FIREFOX_VERSIONS: &[u32] = &[
-    143, 142, 141, 140, 115, 139, 138, 137, 136, 135, 134, 133, 128, 132, 131, 130, 129, 127, 126, 125, 124, 123, 122, 121, 120,
+    143, 142, 141, 140, 115, 139, 138, 137, 136, 135, 134, 133, 128, 132, 131, 130, 129, 127, 126,
+    125, 124, 123, 122, 121, 120,
 ];
 
 /// Well-known crawlers and tools: `(template, weight)`. `{chrome}` is a full Chrome version.

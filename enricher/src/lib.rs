@@ -6,5 +6,4 @@
 
 pub mod core;
 pub mod output;
-#[path = "ua_stub.rs"]
 pub mod ua;

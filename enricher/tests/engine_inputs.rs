@@ -241,12 +241,21 @@ fn bots_are_flagged_for_every_hit_type() {
     }
 }
 
+/// One engine for all property cases: building one compiles the UA tables (~0.3 s).
+fn shared_engine() -> std::sync::MutexGuard<'static, Engine> {
+    static ENGINE: std::sync::OnceLock<std::sync::Mutex<Engine>> = std::sync::OnceLock::new();
+    ENGINE
+        .get_or_init(|| std::sync::Mutex::new(engine()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
     fn arbitrary_bytes_never_panic_and_non_ok_has_a_reason(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let mut e = engine();
+        let mut e = shared_engine();
         match e.enrich(&bytes, ORIGIN) {
             Outcome::Ok(_) => {}
             Outcome::Dropped(r) | Outcome::Failed(r) => prop_assert!(!r.is_empty()),
@@ -255,7 +264,7 @@ proptest! {
 
     #[test]
     fn arbitrary_tracker_queries_never_panic(query in "[a-z]{1,3}=[%a-zA-Z0-9+.:/]{0,20}(&[a-z]{1,3}=[%a-zA-Z0-9+.:/]{0,20}){0,12}") {
-        let mut e = engine();
+        let mut e = shared_engine();
         let line = format!("1668968526.477\t1.2.3.4\t200\t/hello.gif\t1\tHAM50-C2\t0.1\tUA\t-\tt=pv&ts=1668968526289&hn=a.b&{query}\tHit\t1");
         let _ = e.enrich(line.as_bytes(), ORIGIN);
         let env = envelope(HitKind::Pixel, &query, b"").encode();
@@ -264,7 +273,7 @@ proptest! {
 
     #[test]
     fn arbitrary_json_bodies_never_panic(body in "\\{(\"[a-z0-9]{1,5}\":(\"[^\"\\\\]{0,10}\"|[0-9.e-]{1,8}|null|\\[\\]|\\{\\}),?){0,10}\\}") {
-        let mut e = engine();
+        let mut e = shared_engine();
         let env = envelope(HitKind::Collect, "", body.as_bytes()).encode();
         match e.enrich(&env, ORIGIN) {
             Outcome::Dropped(r) | Outcome::Failed(r) => prop_assert!(!r.is_empty()),

@@ -7,6 +7,48 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
+
+/// Columns whose values are (nearly) unique per row: a dictionary never pays off, and trying
+/// one costs a hash-table insert per value until the dictionary page overflows.
+pub const HIGH_CARDINALITY_COLUMNS: &[&str] = &[
+    "event_timestamp",
+    "arrival_timestamp",
+    "arrival_delay_ms",
+    "request_query_string",
+    "page_view_id",
+    "daily_page_view_id",
+    "event_id",
+];
+
+/// Low-cardinality columns: dictionary + RLE already shrink them to a few bytes per page, so
+/// zstd would add nothing but a compression context per column chunk (whose set-up dominates
+/// the cost of writing many small partition files).
+pub const UNCOMPRESSED_COLUMNS: &[&str] = &[
+    "event_year",
+    "event_month",
+    "event_day",
+    "edge_state",
+    "edge_country",
+    "edge_country_code",
+    "edge_id",
+    "browser_name",
+    "browser_os_name",
+    "device_type",
+    "device_vendor",
+    "device_color_depth",
+    "device_platform",
+    "device_memory",
+    "device_cores",
+    "request_status_code",
+    "request_cache_status",
+    "request_is_bot",
+    "source",
+    "product_action",
+    "currency_code",
+    "transaction_tax",
+    "transaction_shipping",
+];
 
 /// Writer settings for enriched files.
 #[derive(Debug, Clone)]
@@ -29,13 +71,21 @@ impl Default for ParquetOptions {
 impl ParquetOptions {
     /// The `parquet` crate properties for these options.
     pub fn writer_properties(&self) -> Result<WriterProperties, ParquetError> {
-        Ok(WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(self.zstd_level)?))
-            .set_dictionary_enabled(true)
-            .set_statistics_enabled(EnabledStatistics::Chunk)
-            .set_max_row_group_row_count(Some(self.row_group_rows))
-            .set_created_by(concat!("clickstream ", env!("CARGO_PKG_VERSION")).to_string())
-            .build())
+        let mut b = WriterProperties::builder();
+        for c in HIGH_CARDINALITY_COLUMNS {
+            b = b.set_column_dictionary_enabled(ColumnPath::from(*c), false);
+        }
+        for c in UNCOMPRESSED_COLUMNS {
+            b = b.set_column_compression(ColumnPath::from(*c), Compression::UNCOMPRESSED);
+        }
+        Ok(
+            b.set_compression(Compression::ZSTD(ZstdLevel::try_new(self.zstd_level)?))
+                .set_dictionary_enabled(true)
+                .set_statistics_enabled(EnabledStatistics::Chunk)
+                .set_max_row_group_row_count(Some(self.row_group_rows))
+                .set_created_by(concat!("clickstream ", env!("CARGO_PKG_VERSION")).to_string())
+                .build(),
+        )
     }
 }
 

@@ -84,13 +84,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut watcher = args.engine.allow_list.clone().map(AllowListWatcher::new);
     let mut reader = InputReader::open(&args.input)
         .with_context(|| format!("opening {}", args.input.display()))?;
-    let mut batches = PartitionedBatches::new();
+    let mut batches = PartitionedBatches::new(&options)?;
     let mut dead = Vec::new();
     let mut counts = Counts::default();
     let mut flushes = 0u32;
 
     let mut flush = |batches: &mut PartitionedBatches, counts: &mut Counts| -> anyhow::Result<()> {
-        for (key, bytes, rows) in batches.take_parquet(&options)? {
+        for (key, bytes, rows) in batches.take_parquet()? {
             let name = format!("{file_stem}-{flushes:05}.parquet");
             let object = object_key(&args.prefix, &key, &name);
             rt.block_on(store.put(&object, Bytes::from(bytes)))?;
@@ -132,7 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ) {
             Outcome::Ok(record) => {
                 counts.ok += 1;
-                batches.push(&record);
+                batches.push(&record)?;
             }
             Outcome::Dropped(why) => {
                 counts.dropped += 1;

@@ -91,19 +91,23 @@ fn into_str(b: Cow<'_, [u8]>) -> Option<Cow<'_, str>> {
 
 /// Decodes one raw query value; `Err` carries why (malformed escape or invalid UTF-8).
 pub fn decode_value(raw: &str, enc: Encoding) -> Result<Cow<'_, str>, &'static str> {
-    let once = form_decode(raw.as_bytes());
-    let bytes = match enc {
+    let bytes = raw.as_bytes();
+    if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let once = form_decode(bytes).into_owned();
+    let out = match enc {
         Encoding::Once => once,
-        Encoding::Twice => match once {
-            Cow::Borrowed(b) => strict_decode(b).ok_or("malformed percent-escape")?,
-            Cow::Owned(v) => Cow::Owned(
-                strict_decode(&v)
-                    .ok_or("malformed percent-escape")?
-                    .into_owned(),
-            ),
-        },
+        // Decode the second level straight from the first level's buffer: one allocation
+        // for the result, none for an intermediate string.
+        Encoding::Twice if once.contains(&b'%') => strict_decode(&once)
+            .ok_or("malformed percent-escape")?
+            .into_owned(),
+        Encoding::Twice => once,
     };
-    into_str(bytes).ok_or("invalid UTF-8 after percent-decoding")
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| "invalid UTF-8 after percent-decoding")
 }
 
 /// One more strict decode if it works, else the value unchanged (UTM values arrive encoded
@@ -133,9 +137,24 @@ pub fn percent_decode_field(raw: &str) -> Cow<'_, str> {
 /// Maximum parameters looked at in one query; the tracker sends at most ~25.
 pub const MAX_PARAMS: usize = 64;
 
+/// Packs a key of up to 7 bytes into an integer (length in the top byte), so the ~25 lookups
+/// per hit compare integers instead of calling `memcmp`; longer keys get `u64::MAX` and are
+/// compared as strings.
+fn key_code(k: &str) -> u64 {
+    let b = k.as_bytes();
+    if b.len() > 7 {
+        return u64::MAX;
+    }
+    let mut code = (b.len() as u64) << 56;
+    for (i, &c) in b.iter().enumerate() {
+        code |= u64::from(c) << (8 * i);
+    }
+    code
+}
+
 /// The `key=value` pairs of a query string, split once, values still encoded.
 pub struct Params<'a> {
-    pairs: Vec<(&'a str, &'a str)>,
+    pairs: Vec<(u64, &'a str, &'a str)>,
 }
 
 impl<'a> Params<'a> {
@@ -144,7 +163,7 @@ impl<'a> Params<'a> {
         let mut pairs = Vec::with_capacity(24);
         for part in query.split('&').filter(|p| !p.is_empty()).take(MAX_PARAMS) {
             let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            pairs.push((k, v));
+            pairs.push((key_code(k), k, v));
         }
         Params { pairs }
     }
@@ -152,10 +171,11 @@ impl<'a> Params<'a> {
     /// Raw (still encoded) value of the first `key`; empty values count as absent, as in the
     /// tracker, which omits falsy values.
     pub fn raw(&self, key: &str) -> Option<&'a str> {
+        let code = key_code(key);
         self.pairs
             .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| *v)
+            .find(|(c, k, _)| *c == code && (code != u64::MAX || *k == key))
+            .map(|(_, _, v)| *v)
             .filter(|v| !v.is_empty())
     }
 

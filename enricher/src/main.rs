@@ -2,12 +2,6 @@
 
 mod cmd;
 
-// Many short-lived buffers (decoded values, Arrow builders, zstd contexts per column chunk):
-// mimalloc keeps freed pages for reuse where glibc returns them and faults them in again.
-// Measured in BENCHMARKS.md.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 

@@ -2,7 +2,6 @@
 
 mod cmd;
 
-
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

@@ -144,31 +144,12 @@ pub fn hit_ids(i: &HashInput<'_>) -> HitIds {
     let visitor = h.clone().finalize().into();
     h.update(i.path.as_bytes());
     let page = h.clone().finalize().into();
-    let mut ms = [0u8; 24];
-    h.update(fmt_i64(i.event_ms, &mut ms));
+    h.update(itoa::Buffer::new().format(i.event_ms).as_bytes());
     HitIds {
         daily_visitor_id: visitor,
         daily_page_view_id: page,
         page_view_id: h.finalize().into(),
     }
-}
-
-fn fmt_i64(v: i64, buf: &mut [u8; 24]) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
 }
 
 /// A deterministic event id (UUIDv8 layout) for inputs that carry none, such as CloudFront log
@@ -253,8 +234,5 @@ mod tests {
         assert_ne!(derived_event_id("s", 1), derived_event_id("t", 1));
         let id = uuid::Uuid::from_bytes(derived_event_id("s", 1));
         assert_eq!(id.get_version_num(), 8);
-        let mut buf = [0u8; 24];
-        assert_eq!(fmt_i64(-120, &mut buf), b"-120");
-        assert_eq!(fmt_i64(0, &mut buf), b"0");
     }
 }

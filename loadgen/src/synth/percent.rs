@@ -70,23 +70,7 @@ pub fn cloudfront_field(value: &str, out: &mut String) {
 
 /// Appends a decimal integer without going through `core::fmt` (hot path: several per line).
 pub fn push_int(out: &mut String, value: i64) {
-    if value < 0 {
-        out.push('-');
-    }
-    let mut n = value.unsigned_abs();
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &buf[i..] {
-        out.push(char::from(d));
-    }
+    out.push_str(itoa::Buffer::new().format(value));
 }
 
 /// Appends `value` as a JSON string literal (quotes included).

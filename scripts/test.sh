@@ -11,8 +11,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating Python venv in $VENV"
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c "import pyarrow, duckdb" 2>/dev/null; then
-  echo "== installing test readers (pyarrow, duckdb) from PyPI"
+if ! "$VENV/bin/python" -c "import pyarrow, duckdb, mmdb_writer" 2>/dev/null; then
+  echo "== installing test dependencies (pyarrow, duckdb, mmdb-writer) from PyPI"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
 fi
 export CLICKSTREAM_PYTHON="$VENV/bin/python"

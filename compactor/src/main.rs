@@ -1,5 +1,7 @@
-//! `compactor`: placeholder binary; its capability arrives with its own issue.
+//! `compactor`: not implemented yet; its capability arrives with its own issue. Exits with status 2
+//! so no script mistakes it for a working component.
 
 fn main() {
-    println!("compactor: not built yet — see the project's issues");
+    eprintln!("compactor: not implemented yet (see the project's open issues)");
+    std::process::exit(2);
 }

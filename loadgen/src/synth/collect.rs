@@ -6,7 +6,7 @@ use super::hit::{Hit, HitBody, ProductAction};
 use super::percent::json_string;
 use super::rng::Rng;
 use super::sites::Site;
-use super::tracker::page_url;
+use super::tracker::hit_page_url;
 use std::fmt::Write;
 
 fn key(out: &mut String, k: &str) {
@@ -85,16 +85,7 @@ pub fn collect_body(
         },
     );
     scratch.clear();
-    page_url(
-        site,
-        hit.page,
-        if hit.landing {
-            hit.session.utm.as_ref()
-        } else {
-            None
-        },
-        scratch,
-    );
+    hit_page_url(site, hit, scratch);
     string(out, "dl", scratch);
     if let (Some(r), true, None) = (&hit.session.referrer, hit.landing, ecommerce) {
         string(out, "dr", r);
@@ -108,9 +99,9 @@ pub fn collect_body(
     );
     string(out, "ul", &v.lang.to_ascii_lowercase());
     key(out, "sr");
-    let _ = write!(out, "\"{}x{}\"", v.screen.0, v.screen.1);
+    let _ = write!(out, "\"{}x{}\"", v.device.screen.0, v.device.screen.1);
     key(out, "sd");
-    let _ = write!(out, "\"{}-bit\"", v.depth);
+    let _ = write!(out, "\"{}-bit\"", v.device.depth);
     string(out, "de", "UTF-8");
     key(out, "tm");
     let _ = write!(out, "{}", hit.client_ms());

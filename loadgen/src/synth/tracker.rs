@@ -67,6 +67,16 @@ impl<'a> Query<'a> {
     }
 }
 
+/// The URL of the hit's own page, with the session's campaign parameters on its landing page.
+pub fn hit_page_url(site: &Site, hit: &Hit, out: &mut String) {
+    let utm = if hit.landing {
+        hit.session.utm.as_ref()
+    } else {
+        None
+    };
+    page_url(site, hit.page, utm, out);
+}
+
 /// The page URL as `location.href`: campaign parameters only on the landing page.
 pub fn page_url(site: &Site, page: u16, utm: Option<&Utm>, out: &mut String) {
     out.push_str("https://");
@@ -110,16 +120,7 @@ pub fn referer_header(hit: &Hit, site: &Site, out: &mut String) -> bool {
         return false;
     }
     if site.full_referer {
-        page_url(
-            site,
-            hit.page,
-            if hit.landing {
-                hit.session.utm.as_ref()
-            } else {
-                None
-            },
-            out,
-        );
+        hit_page_url(site, hit, out);
     } else {
         let _ = write!(out, "https://{}/", site.host);
     }
@@ -195,20 +196,20 @@ pub fn tracker_query(
     if document_referrer(hit, site, scratch) {
         q.text("r", scratch);
     }
-    q.number("iw", i64::from(v.viewport.0));
-    q.number("ih", i64::from(v.viewport.1));
+    q.number("iw", i64::from(v.device.viewport.0));
+    q.number("ih", i64::from(v.device.viewport.1));
     if !title.is_empty() {
         q.text("ti", title);
     }
-    q.number("w", i64::from(v.screen.0));
-    q.number("h", i64::from(v.screen.1));
-    q.number("d", i64::from(v.depth));
+    q.number("w", i64::from(v.device.screen.0));
+    q.number("h", i64::from(v.device.screen.1));
+    q.number("d", i64::from(v.device.depth));
     q.text("l", v.lang);
-    q.text("p", v.platform);
-    if let Some(m) = v.memory {
+    q.text("p", v.device.platform);
+    if let Some(m) = v.device.memory {
         q.encoded("m", m);
     }
-    q.number("c", i64::from(v.cores));
+    q.number("c", i64::from(v.device.cores));
     if let Some(u) = utm {
         // The tracker copies the still-encoded values out of location.search and encodes them
         // again (so `spring%20sale` travels as `spring%2520sale`); see seeds-spec A.2.

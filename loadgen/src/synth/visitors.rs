@@ -25,18 +25,8 @@ pub struct Visitor {
     pub lang: &'static str,
     /// Time zone (`tz`).
     pub tz: &'static str,
-    /// `screen.width/height`.
-    pub screen: (u16, u16),
-    /// Viewport (`innerWidth/innerHeight`).
-    pub viewport: (u16, u16),
-    /// `screen.pixelDepth`.
-    pub depth: u8,
-    /// `navigator.platform`.
-    pub platform: &'static str,
-    /// `navigator.deviceMemory` (Blink only).
-    pub memory: Option<&'static str>,
-    /// `navigator.hardwareConcurrency`.
-    pub cores: u8,
+    /// Screen, viewport, platform, memory and cores, consistent with the user agent.
+    pub device: Device,
     /// Usual CloudFront edge (IATA code) and its POP number.
     pub edge: &'static str,
     /// POP number in `x-edge-location` (`HAM50-C2` → 50).
@@ -146,14 +136,7 @@ impl VisitorFactory {
         let ua = self.uas.draw(rng, lang, bot);
         let id = self.next_id;
         self.next_id += 1;
-        let Device {
-            screen,
-            viewport,
-            depth,
-            platform,
-            memory,
-            cores,
-        } = device(rng, &ua);
+        let device = device(rng, &ua);
         let v6 = rng.chance(
             if matches!(ua.class, DeviceClass::AndroidPhone | DeviceClass::IPhone) {
                 0.22
@@ -192,12 +175,7 @@ impl VisitorFactory {
             ip,
             lang,
             tz: if ua.bot.is_some() { "UTC" } else { region.tz },
-            screen,
-            viewport,
-            depth,
-            platform,
-            memory,
-            cores,
+            device,
             edge,
             edge_num,
             asn,
@@ -231,10 +209,13 @@ mod tests {
         assert!(v6 > 100 && v6 < 1500, "{v6}");
         assert!(vs.iter().any(|v| v.is_bot()));
         for v in &vs {
-            assert!(v.viewport.0 <= v.screen.0 && v.viewport.1 <= v.screen.1);
-            assert_eq!(v.memory.is_some(), v.ua.engine == Engine::Blink);
+            assert!(
+                v.device.viewport.0 <= v.device.screen.0
+                    && v.device.viewport.1 <= v.device.screen.1
+            );
+            assert_eq!(v.device.memory.is_some(), v.ua.engine == Engine::Blink);
             if v.ua.class == DeviceClass::IPhone {
-                assert_eq!(v.platform, "iPhone");
+                assert_eq!(v.device.platform, "iPhone");
             }
             assert!(REGIONS[v.region as usize].edges.contains(&v.edge));
         }

@@ -13,4 +13,6 @@ pub mod parquet_io;
 pub mod partition;
 pub mod record;
 pub mod schema;
+pub mod stream;
+pub mod telemetry;
 pub mod time;

@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+pub use super::params::{Params, MAX_PARAMS};
+
 /// How many times query values were encoded on top of the browser's `encodeURIComponent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -26,59 +28,97 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// Query-parser decoding: `+` → space, `%XX` → byte, malformed `%` kept. Never fails.
-pub fn form_decode(s: &[u8]) -> Cow<'_, [u8]> {
-    if !s.iter().any(|&b| b == b'%' || b == b'+') {
-        return Cow::Borrowed(s);
-    }
-    let mut out = Vec::with_capacity(s.len());
+const MALFORMED: &str = "malformed percent-escape";
+
+/// Appends the decoding of `s` to `out`: the query-parser level (`+` → space, `%XX` → byte,
+/// malformed `%` kept), then, when `twice`, the strict level fused into the same pass (each
+/// first-level byte goes through a small `%XX` state machine), so a doubly encoded value is
+/// read once and written once. `Err` only from the strict level.
+fn decode_into(s: &[u8], twice: bool, out: &mut Vec<u8>) -> Result<(), &'static str> {
+    // Strict-level state: 0 = plain, 1 = after '%', 2 = after '%' and one hex digit (`hi`).
+    let (mut state, mut hi) = (0u8, 0u8);
     let mut i = 0;
-    while i < s.len() {
-        match s[i] {
+    while let Some(&c) = s.get(i) {
+        let b = match c {
             b'+' => {
-                out.push(b' ');
                 i += 1;
+                b' '
             }
             b'%' => match (
                 s.get(i + 1).copied().and_then(hex),
                 s.get(i + 2).copied().and_then(hex),
             ) {
                 (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
                     i += 3;
+                    h << 4 | l
                 }
                 _ => {
-                    out.push(b'%');
                     i += 1;
+                    b'%'
                 }
             },
-            b => {
-                out.push(b);
+            c => {
                 i += 1;
+                c
+            }
+        };
+        match state {
+            0 if twice && b == b'%' => state = 1,
+            0 => out.push(b),
+            1 => {
+                hi = hex(b).ok_or(MALFORMED)?;
+                state = 2;
+            }
+            _ => {
+                out.push(hi << 4 | hex(b).ok_or(MALFORMED)?);
+                state = 0;
             }
         }
     }
-    Cow::Owned(out)
+    if state == 0 {
+        Ok(())
+    } else {
+        Err(MALFORMED)
+    }
 }
 
-/// Strict percent-decoding (`decodeURIComponent`): `None` on a malformed `%`.
-pub fn strict_decode(s: &[u8]) -> Option<Cow<'_, [u8]>> {
-    if !s.contains(&b'%') {
-        return Some(Cow::Borrowed(s));
-    }
-    let mut out = Vec::with_capacity(s.len());
+/// Appends the strict percent-decoding of `s` to `out`; `None` on a malformed `%`.
+fn strict_decode_into(s: &[u8], out: &mut Vec<u8>) -> Option<()> {
     let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'%' {
+    while let Some(&c) = s.get(i) {
+        if c == b'%' {
             let h = hex(*s.get(i + 1)?)?;
             let l = hex(*s.get(i + 2)?)?;
             out.push(h << 4 | l);
             i += 3;
         } else {
-            out.push(s[i]);
+            out.push(c);
             i += 1;
         }
     }
+    Some(())
+}
+
+/// Query-parser decoding: `+` → space, `%XX` → byte, malformed `%` kept. Never fails.
+pub fn form_decode(s: &[u8]) -> Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr2(b'%', b'+', s) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = Vec::with_capacity(s.len());
+    out.extend_from_slice(&s[..first]);
+    // The first level cannot fail.
+    let _ = decode_into(&s[first..], false, &mut out);
+    Cow::Owned(out)
+}
+
+/// Strict percent-decoding (`decodeURIComponent`): `None` on a malformed `%`.
+pub fn strict_decode(s: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let Some(first) = memchr::memchr(b'%', s) else {
+        return Some(Cow::Borrowed(s));
+    };
+    let mut out = Vec::with_capacity(s.len());
+    out.extend_from_slice(&s[..first]);
+    strict_decode_into(&s[first..], &mut out)?;
     Some(Cow::Owned(out))
 }
 
@@ -92,19 +132,12 @@ fn into_str(b: Cow<'_, [u8]>) -> Option<Cow<'_, str>> {
 /// Decodes one raw query value; `Err` carries why (malformed escape or invalid UTF-8).
 pub fn decode_value(raw: &str, enc: Encoding) -> Result<Cow<'_, str>, &'static str> {
     let bytes = raw.as_bytes();
-    if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
+    let Some(first) = memchr::memchr2(b'%', b'+', bytes) else {
         return Ok(Cow::Borrowed(raw));
-    }
-    let once = form_decode(bytes).into_owned();
-    let out = match enc {
-        Encoding::Once => once,
-        // Decode the second level straight from the first level's buffer: one allocation
-        // for the result, none for an intermediate string.
-        Encoding::Twice if once.contains(&b'%') => strict_decode(&once)
-            .ok_or("malformed percent-escape")?
-            .into_owned(),
-        Encoding::Twice => once,
     };
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    decode_into(&bytes[first..], enc == Encoding::Twice, &mut out)?;
     String::from_utf8(out)
         .map(Cow::Owned)
         .map_err(|_| "invalid UTF-8 after percent-decoding")
@@ -113,15 +146,12 @@ pub fn decode_value(raw: &str, enc: Encoding) -> Result<Cow<'_, str>, &'static s
 /// One more strict decode if it works, else the value unchanged (UTM values arrive encoded
 /// once more than other parameters; a value that does not decode is kept as sent).
 pub fn decode_extra_lenient(v: Cow<'_, str>) -> Cow<'_, str> {
-    if !v.contains('%') {
-        return v;
-    }
-    match strict_decode(v.as_bytes())
-        .map(|b| b.into_owned())
-        .and_then(|b| String::from_utf8(b).ok())
-    {
-        Some(s) => Cow::Owned(s),
-        None => v,
+    match strict_decode(v.as_bytes()) {
+        Some(Cow::Owned(b)) => match String::from_utf8(b) {
+            Ok(s) => Cow::Owned(s),
+            Err(_) => v,
+        },
+        _ => v,
     }
 }
 
@@ -134,59 +164,25 @@ pub fn percent_decode_field(raw: &str) -> Cow<'_, str> {
     }
 }
 
-/// Maximum parameters looked at in one query; the tracker sends at most ~25.
-pub const MAX_PARAMS: usize = 64;
-
-/// Packs a key of up to 7 bytes into an integer (length in the top byte), so the ~25 lookups
-/// per hit compare integers instead of calling `memcmp`; longer keys get `u64::MAX` and are
-/// compared as strings.
-fn key_code(k: &str) -> u64 {
-    let b = k.as_bytes();
-    if b.len() > 7 {
-        return u64::MAX;
-    }
-    let mut code = (b.len() as u64) << 56;
-    for (i, &c) in b.iter().enumerate() {
-        code |= u64::from(c) << (8 * i);
-    }
-    code
-}
-
-/// The `key=value` pairs of a query string, split once, values still encoded.
-pub struct Params<'a> {
-    pairs: Vec<(u64, &'a str, &'a str)>,
-}
-
-impl<'a> Params<'a> {
-    /// Splits `query` (without the leading `?`). Extra pairs beyond [`MAX_PARAMS`] are ignored.
-    pub fn parse(query: &'a str) -> Params<'a> {
-        let mut pairs = Vec::with_capacity(24);
-        for part in query.split('&').filter(|p| !p.is_empty()).take(MAX_PARAMS) {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            pairs.push((key_code(k), k, v));
+/// [`percent_decode_field`] into a caller-owned buffer, so the per-line user agent (hashed and
+/// looked up, never stored) costs no allocation. Returns `raw` when nothing needs decoding or
+/// it does not decode.
+pub fn percent_decode_field_into<'o>(raw: &'o str, buf: &'o mut String) -> &'o str {
+    let Some(first) = memchr::memchr(b'%', raw.as_bytes()) else {
+        return raw;
+    };
+    let mut bytes = std::mem::take(buf).into_bytes();
+    bytes.clear();
+    bytes.extend_from_slice(&raw.as_bytes()[..first]);
+    match strict_decode_into(&raw.as_bytes()[first..], &mut bytes)
+        .map(|()| String::from_utf8(bytes))
+    {
+        Some(Ok(s)) => {
+            *buf = s;
+            buf.as_str()
         }
-        Params { pairs }
-    }
-
-    /// Raw (still encoded) value of the first `key`; empty values count as absent, as in the
-    /// tracker, which omits falsy values.
-    pub fn raw(&self, key: &str) -> Option<&'a str> {
-        let code = key_code(key);
-        self.pairs
-            .iter()
-            .find(|(c, k, _)| *c == code && (code != u64::MAX || *k == key))
-            .map(|(_, _, v)| *v)
-            .filter(|v| !v.is_empty())
-    }
-
-    /// Decoded value of `key`; `Err` names the parameter when it does not decode.
-    pub fn get(&self, key: &str, enc: Encoding) -> Result<Option<Cow<'a, str>>, String> {
-        match self.raw(key) {
-            None => Ok(None),
-            Some(raw) => decode_value(raw, enc)
-                .map(|v| if v.is_empty() { None } else { Some(v) })
-                .map_err(|why| format!("parameter {key}: {why}")),
-        }
+        // The buffer's allocation is lost on this (rare) path; the next call regrows it.
+        _ => raw,
     }
 }
 

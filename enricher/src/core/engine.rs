@@ -3,7 +3,7 @@
 use super::allowlist::{AllowList, Verdict};
 use super::cloudfront::{self, field};
 use super::collect::map_collect;
-use super::decode::{percent_decode_field, Encoding, Params};
+use super::decode::{percent_decode_field_into, Encoding, Params};
 use super::geo;
 use super::geoip::GeoIp;
 use super::ids::{derived_event_id, hit_ids, HashInput, HitIds, SaltProvider};
@@ -104,6 +104,10 @@ impl Context {
 /// The engine. One per worker thread (the UA cache is not shared).
 pub struct Engine {
     ctx: Context,
+    /// Per-line scratch for the decoded user agent and the client IP text: hash and lookup
+    /// inputs that never reach the record, so they need no allocation of their own.
+    ua_buf: String,
+    ip_buf: String,
 }
 
 impl Engine {
@@ -118,6 +122,8 @@ impl Engine {
                 cdn_domain: config.cdn_domain,
                 geoip: None,
             },
+            ua_buf: String::new(),
+            ip_buf: String::new(),
         })
     }
 
@@ -172,6 +178,10 @@ impl Engine {
             q => q,
         };
         let edge = geo::edge_id(f[field::EDGE_LOCATION]);
+        let geo = match self.ip_geo(f[field::CLIENT_IP].parse().ok()) {
+            Some(g) => g,
+            None => geo::edge_geo(edge),
+        };
         let hit = PixelHit {
             event_id: derived_event_id(origin.source, origin.position),
             source: Source::Cloudfront,
@@ -179,14 +189,11 @@ impl Engine {
             encoding: Encoding::Twice,
             stem,
             arrival_ms,
-            ip: Cow::Borrowed(f[field::CLIENT_IP]),
-            raw_ua: percent_decode_field(f[field::USER_AGENT]),
+            ip: f[field::CLIENT_IP],
+            raw_ua: percent_decode_field_into(f[field::USER_AGENT], &mut self.ua_buf),
             referer_header: Some(f[field::REFERER]),
             edge_id: (!edge.is_empty()).then_some(Cow::Borrowed(edge)),
-            geo: match self.ip_geo(f[field::CLIENT_IP].parse().ok()) {
-                Some(g) => g,
-                None => geo::edge_geo(edge),
-            },
+            geo,
             request: RequestInfo {
                 url: None,
                 path: None,
@@ -225,8 +232,14 @@ impl Engine {
                     encoding: Encoding::Once,
                     stem: env.path,
                     arrival_ms: env.arrival_ms,
-                    ip: Cow::Owned(env.client_ip.to_string()),
-                    raw_ua: Cow::Borrowed(env.user_agent),
+                    ip: {
+                        use std::fmt::Write;
+                        self.ip_buf.clear();
+                        // Writing to a String cannot fail.
+                        let _ = write!(self.ip_buf, "{}", env.client_ip);
+                        &self.ip_buf
+                    },
+                    raw_ua: env.user_agent,
                     referer_header: env.referer,
                     edge_id: (!env.pop.is_empty()).then_some(Cow::Borrowed(env.pop)),
                     geo,

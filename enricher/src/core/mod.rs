@@ -9,7 +9,10 @@ pub mod geo;
 pub mod geoip;
 pub mod ids;
 pub mod outcome;
+pub mod params;
 pub mod pixel;
+#[cfg(test)]
+mod reference_tests;
 pub mod url;
 
 pub use engine::{Engine, EngineConfig, Origin};

@@ -15,8 +15,9 @@ pub const UNKNOWN_REFERRER: &str = "Unknown";
 /// Longest accepted hostname or event name (they become partition values).
 pub const MAX_NAME_BYTES: usize = shared::partition::MAX_PARTITION_VALUE_BYTES;
 
-/// A pixel request, whatever carried it.
-pub struct PixelHit<'a> {
+/// A pixel request, whatever carried it. `'a` is the input (borrowed by the record), `'u`
+/// the engine's per-line scratch (hash and lookup inputs only).
+pub struct PixelHit<'a, 'u> {
     /// Event id (from the envelope, or derived from the source position).
     pub event_id: [u8; 16],
     /// Input kind.
@@ -30,9 +31,9 @@ pub struct PixelHit<'a> {
     /// Arrival, epoch ms.
     pub arrival_ms: i64,
     /// Client IP text (hash input only).
-    pub ip: Cow<'a, str>,
+    pub ip: &'u str,
     /// Raw User-Agent header.
-    pub raw_ua: Cow<'a, str>,
+    pub raw_ua: &'u str,
     /// Referer header (the page embedding the pixel).
     pub referer_header: Option<&'a str>,
     /// Edge / POP code.
@@ -47,8 +48,14 @@ fn lenient_int<T: std::str::FromStr>(v: Option<Cow<'_, str>>) -> Option<T> {
     v.and_then(|s| s.trim().parse().ok())
 }
 
+/// `<a>x<b>`, built directly (the `format!` machinery costs more than the copy).
 fn pair<'a>(a: Option<Cow<'a, str>>, b: Option<Cow<'a, str>>) -> Option<Cow<'a, str>> {
-    Some(Cow::Owned(format!("{}x{}", a?, b?)))
+    let (a, b) = (a?, b?);
+    let mut s = String::with_capacity(a.len() + 1 + b.len());
+    s.push_str(&a);
+    s.push('x');
+    s.push_str(&b);
+    Some(Cow::Owned(s))
 }
 
 /// Referrer and its domain, with self-referrals (same host, or the CDN's own host) removed.
@@ -95,7 +102,7 @@ pub(crate) fn utm_from_url(url: Option<&str>) -> Utm<'static> {
 }
 
 /// Maps one pixel hit. `Err` is a parse failure (dead letter).
-pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a>) -> MapResult<'a> {
+pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> {
     let enc = hit.encoding;
     let q = |k: &str| hit.params.get(k, enc).map_err(Reason::from);
     let noscript = hit.stem.starts_with("/noscript.gif");
@@ -183,14 +190,14 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a>) -> MapResult<'a> {
 
     let date = shared::time::Date::from_epoch_ms(event_ms);
     let ids = ctx.hit_ids(
-        &hit.ip,
-        &hit.raw_ua,
+        hit.ip,
+        hit.raw_ua,
         date,
         &domain,
         request_path.as_deref().unwrap_or(""),
         event_ms,
     );
-    let ua = ctx.user_agent(&hit.raw_ua);
+    let ua = ctx.user_agent(hit.raw_ua);
 
     Ok(Outcome::Ok(Box::new(EnrichedRecord {
         event_id: hit.event_id,

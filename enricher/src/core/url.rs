@@ -18,30 +18,39 @@ pub struct UrlParts<'a> {
 
 /// Splits an absolute URL; `None` if it has no `scheme://host`.
 pub fn parse_url(url: &str) -> Option<UrlParts<'_>> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme_ok = !scheme.is_empty()
-        && scheme.as_bytes()[0].is_ascii_alphabetic()
-        && scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-    if !scheme_ok {
+    let b = url.as_bytes();
+    // The scheme runs to the first ':', which must start "://". Equivalent to splitting at the
+    // first "://" and validating the scheme: any later "://" would put this ':' (not a scheme
+    // character) inside the scheme.
+    let colon = b.iter().position(|&c| !is_scheme_byte(c))?;
+    if colon == 0 || !b[0].is_ascii_alphabetic() || !b[colon..].starts_with(b"://") {
         return None;
     }
-    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..auth_end];
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if hostport.starts_with('[') {
-        &hostport[..hostport.find(']').map(|i| i + 1)?]
+    let rest = url.get(colon + 3..)?;
+    let rb = rest.as_bytes();
+    let auth_end = rb
+        .iter()
+        .position(|&c| matches!(c, b'/' | b'?' | b'#'))
+        .unwrap_or(rb.len());
+    let authority = &rb[..auth_end];
+    let hp_start = memchr::memrchr(b'@', authority).map_or(0, |i| i + 1);
+    let hostport = &authority[hp_start..];
+    let host_len = if hostport.first() == Some(&b'[') {
+        memchr::memchr(b']', hostport)? + 1
     } else {
-        hostport.split_once(':').map_or(hostport, |(h, _)| h)
+        memchr::memchr(b':', hostport).unwrap_or(hostport.len())
     };
+    let host = rest.get(hp_start..hp_start + host_len)?;
     if host.is_empty() || host.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return None;
     }
     let after = &rest[auth_end..];
-    let after = after.split_once('#').map_or(after, |(a, _)| a);
-    let (path, query) = match after.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
+    let after = match memchr::memchr(b'#', after.as_bytes()) {
+        Some(i) => &after[..i],
+        None => after,
+    };
+    let (path, query) = match memchr::memchr(b'?', after.as_bytes()) {
+        Some(i) => (&after[..i], Some(&after[i + 1..])),
         None => (after, None),
     };
     let host = if host.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -54,6 +63,10 @@ pub fn parse_url(url: &str) -> Option<UrlParts<'_>> {
         path: if path.is_empty() { "/" } else { path },
         query,
     })
+}
+
+fn is_scheme_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')
 }
 
 #[cfg(test)]

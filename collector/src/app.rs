@@ -1,0 +1,328 @@
+//! HTTP routes: the pixel, `/collect`, CORS preflight, health, readiness and metrics.
+
+use crate::config::Config;
+use crate::core::collect::{framing, split_events, BodyLimits};
+use crate::core::{client_ip::client_ip, pixel::check_pixel, Rejection, PIXEL_GIF};
+use crate::hit::{entry, request_bytes, RequestFacts};
+use crate::sink::{Refused, Sink};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use metrics_exporter_prometheus::PrometheusHandle;
+use shared::envelope::HitKind;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Buffer to the stream.
+    pub sink: Sink,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Instance name, resolved once.
+    pub collector_id: Arc<str>,
+    /// Per-client-IP limiter, when enabled.
+    pub limiter: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    /// Metrics renderer.
+    pub metrics: PrometheusHandle,
+    /// Set on SIGTERM: readiness fails so the load balancer stops sending.
+    pub draining: Arc<AtomicBool>,
+    /// Result of the last background stream check.
+    pub stream_ok: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// State for `config` writing through `sink`.
+    pub fn new(config: Config, sink: Sink, metrics: PrometheusHandle) -> Self {
+        let limiter = NonZeroU32::new(config.rate_limit_per_ip).map(|rate| {
+            let burst = NonZeroU32::new(config.rate_limit_burst).unwrap_or(rate);
+            Arc::new(RateLimiter::keyed(
+                Quota::per_second(rate).allow_burst(burst),
+            ))
+        });
+        AppState {
+            sink,
+            collector_id: config.collector_id().into(),
+            config: Arc::new(config),
+            limiter,
+            metrics,
+            draining: Arc::new(AtomicBool::new(false)),
+            stream_ok: Arc::new(AtomicBool::new(true)),
+        }
+    }
+}
+
+/// The router.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/hello.gif", get(pixel).head(pixel).options(preflight))
+        .route("/collect", axum::routing::post(collect).options(preflight))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+fn cors(h: &mut HeaderMap) {
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Content-Type"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+}
+
+fn count(route: &'static str, status: StatusCode) {
+    metrics::counter!("collector_requests_total", "route" => route, "status" => status.as_str().to_string()).increment(1);
+}
+
+fn refuse(
+    route: &'static str,
+    status: StatusCode,
+    reason: &str,
+    retry_after: Option<u32>,
+) -> Response {
+    count(route, status);
+    let mut r = (status, format!("{reason}\n")).into_response();
+    cors(r.headers_mut());
+    if let Some(secs) = retry_after {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    r
+}
+
+fn rejection(route: &'static str, r: Rejection) -> Response {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+    refuse(route, status, &r.reason, None)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Resolves the client IP and applies the rate limit (before any parsing, to protect the CPU).
+fn admit(
+    s: &AppState,
+    route: &'static str,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<IpAddr, Response> {
+    let xff: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let ip = client_ip(peer.ip(), &xff, s.config.trusted_hops);
+    if let Some(limiter) = &s.limiter {
+        if let Err(not_until) = limiter.check_key(&ip) {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            let secs = u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX);
+            return Err(refuse(
+                route,
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate limit exceeded",
+                Some(secs),
+            ));
+        }
+    }
+    Ok(ip)
+}
+
+fn refused(s: &AppState, route: &'static str, r: Refused) -> Response {
+    let reason = match r {
+        Refused::Full => "buffer full, retry later",
+        Refused::NotWritten => "stream unavailable, retry later",
+        Refused::Closed => "shutting down, retry later",
+    };
+    metrics::counter!("collector_refused_total", "reason" => match r { Refused::Full => "full", Refused::NotWritten => "not_written", Refused::Closed => "closed" }).increment(1);
+    refuse(
+        route,
+        StatusCode::SERVICE_UNAVAILABLE,
+        reason,
+        Some(s.config.retry_after_secs),
+    )
+}
+
+async fn pixel(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    const ROUTE: &str = "pixel";
+    let arrival_ms = now_ms();
+    let ip = match admit(&s, ROUTE, peer, &headers) {
+        Ok(ip) => ip,
+        Err(r) => return r,
+    };
+    let query = query.unwrap_or_default();
+    if query.len() > s.config.max_query_bytes {
+        return refuse(
+            ROUTE,
+            StatusCode::URI_TOO_LONG,
+            "query string too long",
+            None,
+        );
+    }
+    let hit = match check_pixel(&query) {
+        Ok(h) => h,
+        Err(r) => return rejection(ROUTE, r),
+    };
+    let facts = RequestFacts {
+        arrival_ms,
+        client_ip: ip,
+        headers: &headers,
+        path: uri.path(),
+        query: &query,
+        request_bytes: request_bytes(&method, &uri, &headers, 0),
+        collector_id: &s.collector_id,
+        pop: &s.config.pop,
+        key_mode: s.config.partition_key,
+    };
+    let e = entry(&facts, HitKind::Pixel, b"", hit.domain.as_deref());
+    if let Err(r) = s.sink.submit(vec![e]).await {
+        return refused(&s, ROUTE, r);
+    }
+    count(ROUTE, StatusCode::OK);
+    let mut r = (StatusCode::OK, PIXEL_GIF.as_slice()).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/gif"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache, must-revalidate, max-age=0"),
+    );
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    cors(h);
+    r
+}
+
+async fn collect(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    const ROUTE: &str = "collect";
+    let arrival_ms = now_ms();
+    let ip = match admit(&s, ROUTE, peer, &headers) {
+        Ok(ip) => ip,
+        Err(r) => return r,
+    };
+    let query = query.unwrap_or_default();
+    if query.len() > s.config.max_query_bytes {
+        return refuse(
+            ROUTE,
+            StatusCode::URI_TOO_LONG,
+            "query string too long",
+            None,
+        );
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let events = match framing(content_type).and_then(|f| {
+        split_events(
+            &body,
+            f,
+            BodyLimits {
+                max_events: s.config.max_batch_events,
+            },
+        )
+    }) {
+        Ok(e) => e,
+        Err(r) => return rejection(ROUTE, r),
+    };
+    let facts = RequestFacts {
+        arrival_ms,
+        client_ip: ip,
+        headers: &headers,
+        path: uri.path(),
+        query: &query,
+        request_bytes: request_bytes(&method, &uri, &headers, body.len()),
+        collector_id: &s.collector_id,
+        pop: &s.config.pop,
+        key_mode: s.config.partition_key,
+    };
+    let n = events.len();
+    let entries = events
+        .iter()
+        .map(|e| {
+            entry(
+                &facts,
+                HitKind::Collect,
+                &body[e.range.clone()],
+                e.domain.as_deref(),
+            )
+        })
+        .collect();
+    if let Err(r) = s.sink.submit(entries).await {
+        return refused(&s, ROUTE, r);
+    }
+    count(ROUTE, StatusCode::OK);
+    let mut r = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"accepted\":{n}}}"),
+    )
+        .into_response();
+    cors(r.headers_mut());
+    r
+}
+
+async fn preflight() -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    cors(r.headers_mut());
+    r
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    let draining = s.draining.load(Ordering::Relaxed);
+    let stream_ok = s.stream_ok.load(Ordering::Relaxed);
+    let buffer_ok = s.sink.ready();
+    if !draining && stream_ok && buffer_ok {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        let why = format!(
+            "not ready: draining={draining} stream_ok={stream_ok} buffer_below_high_water={buffer_ok}\n"
+        );
+        (StatusCode::SERVICE_UNAVAILABLE, why).into_response()
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,136 @@
+//! Validation of ownstats pixel requests (`GET /hello.gif?t=pv&ts=…&hn=…`, seeds-spec A.2).
+//! The collector checks only what makes a hit unusable downstream; everything else is the
+//! enricher's job (it dead-letters what it cannot map, so nothing accepted is ever lost).
+
+use super::Rejection;
+
+/// What the collector needs from a valid pixel query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PixelHit {
+    /// `hn`, decoded (absent on identify hits): part of the per-visitor partition key.
+    pub domain: Option<String>,
+}
+
+/// Decodes `%XX` escapes (and nothing else: the tracker uses encodeURIComponent, so `+` is a
+/// literal plus). Returns `None` on a malformed escape or when the result is not UTF-8.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b.get(i + 1..i + 3)?;
+            let hi = (hex[0] as char).to_digit(16)?;
+            let lo = (hex[1] as char).to_digit(16)?;
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Checks a pixel query string (without the `?`).
+pub fn check_pixel(query: &str) -> Result<PixelHit, Rejection> {
+    if query.is_empty() {
+        return Err(Rejection::new(400, "missing query string"));
+    }
+    let (mut t, mut ts, mut hn) = (None, None, None);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_decode(raw).ok_or_else(|| {
+            Rejection::new(
+                400,
+                format!("parameter {key:.32}: bad percent-encoding or not UTF-8"),
+            )
+        })?;
+        match key {
+            "t" => t = Some(value),
+            "ts" => ts = Some(value),
+            "hn" => hn = Some(value),
+            _ => {}
+        }
+    }
+    let t = t
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Rejection::new(400, "missing t (hit type)"))?;
+    if t.len() > 16 {
+        return Err(Rejection::new(400, "t longer than 16 bytes"));
+    }
+    match ts.as_deref().map(str::parse::<i64>) {
+        Some(Ok(ms)) if (0..=253_402_300_799_999).contains(&ms) => {}
+        Some(_) => {
+            return Err(Rejection::new(
+                400,
+                "ts is not an epoch-milliseconds integer",
+            ))
+        }
+        None => return Err(Rejection::new(400, "missing ts (event time)")),
+    }
+    let domain = hn.filter(|h| !h.is_empty());
+    match &domain {
+        Some(h) if h.len() > 200 => Err(Rejection::new(400, "hn longer than 200 bytes")),
+        // Identify hits carry no hostname; everything else must say which site it is from.
+        None if t != "id" => Err(Rejection::new(400, "missing hn (hostname)")),
+        _ => Ok(PixelHit { domain }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_real_hits_and_names_what_is_wrong_with_bad_ones() {
+        let ok = "t=pv&ts=1668968526289&u=http%3A%2F%2Flocalhost%3A3000%2Fazure&hn=localhost&ua=Mozilla%2F5.0";
+        // (query, expected: Ok(domain) or Err(status, reason prefix))
+        let cases: &[(&str, Result<Option<&str>, (u16, &str)>)] = &[
+            (ok, Ok(Some("localhost"))),
+            (
+                "t=tr&ts=1&hn=a.example&en=click&pr=%7B%7D",
+                Ok(Some("a.example")),
+            ),
+            ("t=id&ts=1", Ok(None)),
+            ("hn=x%C3%A9.example&t=pv&ts=5", Ok(Some("xé.example"))),
+            ("", Err((400, "missing query"))),
+            ("ts=1&hn=a", Err((400, "missing t"))),
+            ("t=&ts=1&hn=a", Err((400, "missing t"))),
+            ("t=pv&hn=a", Err((400, "missing ts"))),
+            ("t=pv&ts=soon&hn=a", Err((400, "ts is not"))),
+            ("t=pv&ts=-5&hn=a", Err((400, "ts is not"))),
+            ("t=pv&ts=1", Err((400, "missing hn"))),
+            ("t=pv&ts=1&hn=%ZZ", Err((400, "parameter hn: bad percent"))),
+            (
+                "t=pv&ts=1&hn=%FF%FE",
+                Err((400, "parameter hn: bad percent")),
+            ),
+            (
+                "t=pv&ts=1&hn=a&u=%E2%82",
+                Err((400, "parameter u: bad percent")),
+            ),
+            ("t=pvpvpvpvpvpvpvpvpv&ts=1&hn=a", Err((400, "t longer"))),
+        ];
+        for (q, want) in cases {
+            match (check_pixel(q), want) {
+                (Ok(hit), Ok(domain)) => assert_eq!(hit.domain.as_deref(), *domain, "{q}"),
+                (Err(r), Err((status, prefix))) => {
+                    assert_eq!(r.status, *status, "{q}");
+                    assert!(r.reason.starts_with(prefix), "{q}: {}", r.reason);
+                }
+                (got, _) => panic!("{q}: unexpected {got:?}"),
+            }
+        }
+        let long = format!("t=pv&ts=1&hn={}", "a".repeat(201));
+        assert!(check_pixel(&long).is_err());
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b+c").as_deref(), Some("a b+c"));
+        assert_eq!(percent_decode("%").as_deref(), None);
+        assert_eq!(percent_decode("%4").as_deref(), None);
+        assert_eq!(percent_decode("%e2%82%ac").as_deref(), Some("€"));
+    }
+}

@@ -1,0 +1,520 @@
+//! The embedded stream: Kinesis semantics in one SQLite database on local disk.
+//!
+//! Why SQLite (rusqlite, bundled): it gives multi-process safety for free (a collector process
+//! writes while enricher processes read; WAL mode lets readers run during a write), atomic
+//! multi-record appends, crash safety, and an index for the five start positions, in a
+//! library that is among the most tested in existence. An append-only file format would need
+//! its own locking, recovery and index — more code for the same guarantees.
+//!
+//! Layout: `shards` (id, parents, hash range, closing sequence number) and `records`
+//! (shard, seq, partition key, data, arrival ms). Sequence numbers come from one counter per
+//! stream, so they grow within a shard and children's numbers follow their parents'.
+//! `synchronous=FULL`: a write is on disk (WAL fsynced) before it is acknowledged.
+
+use super::hashing::{even_ranges, hash_key};
+use super::{
+    ChildShard, PutEntry, PutResult, ReadBatch, Shard, ShardCursor, StartPosition, StreamAdmin,
+    StreamError, StreamReader, StreamRecord, StreamWriter,
+};
+use async_trait::async_trait;
+use bytes::Bytes;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Default retention, as Kinesis: 24 hours.
+pub const DEFAULT_RETENTION_MS: i64 = 24 * 3600 * 1000;
+/// Width of printed sequence numbers: zero-padded so they also sort as strings.
+const SEQ_WIDTH: usize = 20;
+
+fn seq_text(seq: i64) -> String {
+    format!("{seq:0width$}", width = SEQ_WIDTH)
+}
+
+fn shard_name(id: i64) -> String {
+    format!("shardId-{id:012}")
+}
+
+fn shard_number(name: &str) -> Result<i64, StreamError> {
+    name.strip_prefix("shardId-")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| StreamError::NotFound(format!("shard {name}")))
+}
+
+fn parse_seq(s: &str) -> Result<i64, StreamError> {
+    s.parse()
+        .map_err(|_| StreamError::Invalid(format!("bad sequence number {s:?}")))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn db_err(e: rusqlite::Error) -> StreamError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StreamError::Transient(e.to_string())
+        }
+        _ => StreamError::Backend(format!("embedded stream: {e}")),
+    }
+}
+
+/// A shard row.
+#[derive(Debug, Clone)]
+struct ShardRow {
+    id: i64,
+    parent: Option<i64>,
+    adjacent: Option<i64>,
+    start: u128,
+    end: u128,
+    first_seq: i64,
+    closed_seq: Option<i64>,
+}
+
+/// The embedded stream in `DIR/stream.db`.
+pub struct EmbeddedStream {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl EmbeddedStream {
+    /// Opens (creating if needed, with `shards` shards) the stream in `dir`.
+    pub fn open(dir: &Path, shards: u32) -> Result<Self, StreamError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StreamError::Backend(format!("create {}: {e}", dir.display())))?;
+        let path = dir.join("stream.db");
+        let conn = Connection::open(&path).map_err(db_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             PRAGMA synchronous=FULL;
+             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS shards(
+                 id INTEGER PRIMARY KEY, parent INTEGER, adjacent INTEGER,
+                 hash_start TEXT NOT NULL, hash_end TEXT NOT NULL,
+                 first_seq INTEGER NOT NULL, closed_seq INTEGER, closed_ms INTEGER);
+             CREATE TABLE IF NOT EXISTS records(
+                 shard INTEGER NOT NULL, seq INTEGER NOT NULL, pkey TEXT NOT NULL,
+                 data BLOB NOT NULL, arrival_ms INTEGER NOT NULL,
+                 PRIMARY KEY(shard, seq)) WITHOUT ROWID;",
+        )
+        .map_err(db_err)?;
+        let stream = EmbeddedStream {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        };
+        stream.with_conn(|c| create_if_empty(c, shards))?;
+        Ok(stream)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StreamError>,
+    ) -> Result<T, StreamError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| StreamError::Backend("embedded stream lock poisoned".into()))?;
+        f(&mut guard)
+    }
+
+    /// Runs blocking database work off the async runtime.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StreamError> + Send + 'static,
+    ) -> Result<T, StreamError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StreamError::Backend("embedded stream lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StreamError::Backend(format!("embedded stream task: {e}")))?
+    }
+
+    /// Deletes records older than `retention_ms` and fully drained closed shards; returns the
+    /// number of records removed. Kinesis does this on its own; here the collector or a test
+    /// calls it.
+    pub async fn trim(&self, retention_ms: i64) -> Result<usize, StreamError> {
+        self.blocking(move |c| {
+            let cutoff = now_ms() - retention_ms;
+            let n = c
+                .execute("DELETE FROM records WHERE arrival_ms < ?1", [cutoff])
+                .map_err(db_err)?;
+            c.execute(
+                "DELETE FROM shards WHERE closed_ms < ?1
+                   AND NOT EXISTS (SELECT 1 FROM records r WHERE r.shard = shards.id)",
+                [cutoff],
+            )
+            .map_err(db_err)?;
+            Ok(n)
+        })
+        .await
+    }
+}
+
+fn meta_get(c: &Connection, key: &str) -> Result<Option<i64>, StreamError> {
+    c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .map_err(db_err)
+}
+
+fn create_if_empty(c: &mut Connection, shards: u32) -> Result<(), StreamError> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    if meta_get(&tx, "next_seq")?.is_none() {
+        for (i, (start, end)) in even_ranges(shards).into_iter().enumerate() {
+            tx.execute(
+                "INSERT INTO shards(id, hash_start, hash_end, first_seq) VALUES (?1, ?2, ?3, 1)",
+                params![i as i64, start.to_string(), end.to_string()],
+            )
+            .map_err(db_err)?;
+        }
+        tx.execute("INSERT INTO meta VALUES ('next_seq', 1)", [])
+            .map_err(db_err)?;
+        tx.execute(
+            "INSERT INTO meta VALUES ('next_shard', ?1)",
+            [i64::from(shards)],
+        )
+        .map_err(db_err)?;
+    }
+    tx.commit().map_err(db_err)
+}
+
+fn load_shards(c: &Connection) -> Result<Vec<ShardRow>, StreamError> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT id, parent, adjacent, hash_start, hash_end, first_seq, closed_seq
+             FROM shards ORDER BY id",
+        )
+        .map_err(db_err)?;
+    let rows = st
+        .query_map([], |r| {
+            let start: String = r.get(3)?;
+            let end: String = r.get(4)?;
+            Ok(ShardRow {
+                id: r.get(0)?,
+                parent: r.get(1)?,
+                adjacent: r.get(2)?,
+                start: start.parse().unwrap_or(0),
+                end: end.parse().unwrap_or(u128::MAX),
+                first_seq: r.get(5)?,
+                closed_seq: r.get(6)?,
+            })
+        })
+        .map_err(db_err)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(db_err)
+}
+
+fn to_shard(r: &ShardRow) -> Shard {
+    Shard {
+        shard_id: shard_name(r.id),
+        parent_shard_id: r.parent.map(shard_name),
+        adjacent_parent_shard_id: r.adjacent.map(shard_name),
+        hash_key_start: r.start,
+        hash_key_end: r.end,
+        starting_sequence_number: seq_text(r.first_seq),
+        ending_sequence_number: r.closed_seq.map(|s| seq_text(s - 1)),
+    }
+}
+
+fn put(c: &mut Connection, entries: &[PutEntry]) -> Result<Vec<PutResult>, StreamError> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    // Re-read inside the write lock: another process may have resharded.
+    let open: Vec<ShardRow> = load_shards(&tx)?
+        .into_iter()
+        .filter(|s| s.closed_seq.is_none())
+        .collect();
+    let mut seq = meta_get(&tx, "next_seq")?.unwrap_or(1);
+    let arrival = now_ms();
+    let mut out = Vec::with_capacity(entries.len());
+    {
+        let mut ins = tx
+            .prepare_cached(
+                "INSERT INTO records(shard, seq, pkey, data, arrival_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(db_err)?;
+        for e in entries {
+            let h = hash_key(&e.partition_key);
+            let Some(shard) = open.iter().find(|s| s.start <= h && h <= s.end) else {
+                return Err(StreamError::Backend(
+                    "no open shard covers a hash key".into(),
+                ));
+            };
+            ins.execute(params![
+                shard.id,
+                seq,
+                e.partition_key,
+                &e.data[..],
+                arrival
+            ])
+            .map_err(db_err)?;
+            out.push(PutResult::Written {
+                shard_id: shard_name(shard.id),
+                sequence_number: seq_text(seq),
+            });
+            seq += 1;
+        }
+    }
+    tx.execute("UPDATE meta SET value = ?1 WHERE key = 'next_seq'", [seq])
+        .map_err(db_err)?;
+    tx.commit().map_err(db_err)?;
+    Ok(out)
+}
+
+fn shard_row(c: &Connection, id: i64) -> Result<ShardRow, StreamError> {
+    load_shards(c)?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| StreamError::NotFound(format!("shard {}", shard_name(id))))
+}
+
+fn open_cursor(
+    c: &Connection,
+    shard: &str,
+    from: &StartPosition,
+) -> Result<ShardCursor, StreamError> {
+    let id = shard_number(shard)?;
+    let row = shard_row(c, id)?;
+    let next = match from {
+        StartPosition::TrimHorizon => row.first_seq,
+        StartPosition::Latest => meta_get(c, "next_seq")?.unwrap_or(1),
+        StartPosition::AtSequenceNumber(s) => parse_seq(s)?,
+        StartPosition::AfterSequenceNumber(s) => parse_seq(s)? + 1,
+        StartPosition::AtTimestamp(ms) => c
+            .query_row(
+                "SELECT min(seq) FROM records WHERE shard = ?1 AND arrival_ms >= ?2",
+                params![id, ms],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map_err(db_err)?
+            .unwrap_or(meta_get(c, "next_seq")?.unwrap_or(1)),
+    };
+    Ok(ShardCursor(format!("{}:{next}", shard_name(id))))
+}
+
+fn read(c: &Connection, cursor: &ShardCursor, limit: usize) -> Result<ReadBatch, StreamError> {
+    let (shard, next) = cursor
+        .0
+        .split_once(':')
+        .ok_or_else(|| StreamError::Invalid(format!("bad cursor {:?}", cursor.0)))?;
+    let id = shard_number(shard)?;
+    let next = parse_seq(next)?;
+    let row = shard_row(c, id)?;
+    let limit = limit.clamp(1, 10_000);
+    let mut st = c
+        .prepare_cached(
+            "SELECT seq, pkey, data, arrival_ms FROM records
+             WHERE shard = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
+        )
+        .map_err(db_err)?;
+    let records = st
+        .query_map(params![id, next, limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .map_err(db_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)?;
+    let after = records.last().map(|r| r.0 + 1).unwrap_or(next);
+    let newest: Option<(i64, i64)> = c
+        .query_row(
+            "SELECT seq, arrival_ms FROM records WHERE shard = ?1 ORDER BY seq DESC LIMIT 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db_err)?;
+    let caught_up = newest.is_none_or(|(seq, _)| seq < after);
+    let millis_behind_latest = if caught_up {
+        0
+    } else {
+        let last_arrival = records.last().map(|r| r.3).unwrap_or_else(now_ms);
+        (now_ms() - last_arrival).max(0)
+    };
+    let ended = caught_up && row.closed_seq.is_some();
+    let child_shards = if ended {
+        load_shards(c)?
+            .into_iter()
+            .filter(|s| s.parent == Some(id) || s.adjacent == Some(id))
+            .map(|s| ChildShard {
+                shard_id: shard_name(s.id),
+                parent_shards: s
+                    .parent
+                    .into_iter()
+                    .chain(s.adjacent)
+                    .map(shard_name)
+                    .collect(),
+                hash_key_start: s.start,
+                hash_key_end: s.end,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ReadBatch {
+        records: records
+            .into_iter()
+            .map(|(seq, pkey, data, arrival_ms)| StreamRecord {
+                sequence_number: seq_text(seq),
+                partition_key: pkey,
+                data: Bytes::from(data),
+                arrival_ms,
+            })
+            .collect(),
+        next: (!ended).then(|| ShardCursor(format!("{}:{after}", shard_name(id)))),
+        millis_behind_latest: Some(millis_behind_latest),
+        child_shards,
+    })
+}
+
+/// Closes `parents` and opens `children` (hash ranges) atomically.
+fn reshard(
+    c: &mut Connection,
+    parents: &[i64],
+    children: &[(u128, u128)],
+) -> Result<(), StreamError> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let seq = meta_get(&tx, "next_seq")?.unwrap_or(1);
+    let mut next_shard = meta_get(&tx, "next_shard")?.unwrap_or(0);
+    for &p in parents {
+        let n = tx
+            .execute(
+                "UPDATE shards SET closed_seq = ?1, closed_ms = ?2 WHERE id = ?3 AND closed_seq IS NULL",
+                params![seq, now_ms(), p],
+            )
+            .map_err(db_err)?;
+        if n != 1 {
+            return Err(StreamError::Invalid(format!(
+                "{} is not an open shard",
+                shard_name(p)
+            )));
+        }
+    }
+    for &(start, end) in children {
+        tx.execute(
+            "INSERT INTO shards(id, parent, adjacent, hash_start, hash_end, first_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                next_shard,
+                parents.first(),
+                parents.get(1),
+                start.to_string(),
+                end.to_string(),
+                seq
+            ],
+        )
+        .map_err(db_err)?;
+        next_shard += 1;
+    }
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'next_shard'",
+        [next_shard],
+    )
+    .map_err(db_err)?;
+    tx.commit().map_err(db_err)
+}
+
+#[async_trait]
+impl StreamWriter for EmbeddedStream {
+    async fn put_batch(&self, entries: &[PutEntry]) -> Result<Vec<PutResult>, StreamError> {
+        let entries = entries.to_vec();
+        self.blocking(move |c| put(c, &entries)).await
+    }
+
+    async fn check_writable(&self) -> Result<(), StreamError> {
+        self.blocking(|c| meta_get(c, "next_seq").map(|_| ())).await
+    }
+}
+
+#[async_trait]
+impl StreamReader for EmbeddedStream {
+    async fn list_shards(&self) -> Result<Vec<Shard>, StreamError> {
+        self.blocking(|c| Ok(load_shards(c)?.iter().map(to_shard).collect()))
+            .await
+    }
+
+    async fn open(&self, shard_id: &str, from: &StartPosition) -> Result<ShardCursor, StreamError> {
+        let (shard_id, from) = (shard_id.to_string(), from.clone());
+        self.blocking(move |c| open_cursor(c, &shard_id, &from))
+            .await
+    }
+
+    async fn read(&self, cursor: &ShardCursor, limit: usize) -> Result<ReadBatch, StreamError> {
+        let cursor = cursor.clone();
+        self.blocking(move |c| read(c, &cursor, limit)).await
+    }
+}
+
+#[async_trait]
+impl StreamAdmin for EmbeddedStream {
+    async fn ensure_stream(&self, shards: u32) -> Result<(), StreamError> {
+        self.blocking(move |c| create_if_empty(c, shards)).await
+    }
+
+    async fn split_shard(
+        &self,
+        shard_id: &str,
+        new_starting_hash_key: u128,
+    ) -> Result<(), StreamError> {
+        let id = shard_number(shard_id)?;
+        self.blocking(move |c| {
+            let row = shard_row(c, id)?;
+            if new_starting_hash_key <= row.start || new_starting_hash_key > row.end {
+                return Err(StreamError::Invalid(
+                    "split key outside the shard's range".into(),
+                ));
+            }
+            reshard(
+                c,
+                &[id],
+                &[
+                    (row.start, new_starting_hash_key - 1),
+                    (new_starting_hash_key, row.end),
+                ],
+            )
+        })
+        .await
+    }
+
+    async fn merge_shards(
+        &self,
+        shard_id: &str,
+        adjacent_shard_id: &str,
+    ) -> Result<(), StreamError> {
+        let (a, b) = (shard_number(shard_id)?, shard_number(adjacent_shard_id)?);
+        self.blocking(move |c| {
+            let (ra, rb) = (shard_row(c, a)?, shard_row(c, b)?);
+            let (lo, hi) = if ra.start < rb.start {
+                (&ra, &rb)
+            } else {
+                (&rb, &ra)
+            };
+            if lo.end.checked_add(1) != Some(hi.start) {
+                return Err(StreamError::Invalid("shards are not adjacent".into()));
+            }
+            reshard(c, &[a, b], &[(lo.start, hi.end)])
+        })
+        .await
+    }
+}

@@ -22,6 +22,7 @@ mod session;
 mod shopper;
 mod sites;
 mod stats;
+mod stream;
 mod tracker;
 mod traffic;
 mod ua;

@@ -272,8 +272,35 @@ pub async fn open_stream(url: &StreamUrl) -> Result<StreamHandle, StreamError> {
     }
 }
 
-/// Parses a Kinesis-style decimal sequence number for ordering (they compare as integers, not
-/// as strings).
-pub fn sequence_value(s: &str) -> Option<u128> {
-    s.parse().ok()
+/// Orders two decimal sequence numbers. Kinesis' are up to 128 decimal digits (more than a
+/// u128 holds), so they compare by length first, then digit by digit.
+pub fn compare_sequence(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compare_sequence;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn sequence_numbers_compare_as_numbers() {
+        let big = "49656545436879183045789678425632470245493474357716402178";
+        let cases = [
+            ("1", "2", Less),
+            ("10", "9", Greater),
+            ("00000000000000000010", "9", Greater),
+            (
+                big,
+                "49656545436879183045789678425632470245493474357716402179",
+                Less,
+            ),
+            (big, big, Equal),
+            ("99", big, Less),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(compare_sequence(a, b), want, "{a} vs {b}");
+        }
+    }
 }

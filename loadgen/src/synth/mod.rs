@@ -17,6 +17,7 @@ mod pages;
 mod percent;
 mod regions;
 mod reorder;
+pub(crate) mod requests;
 mod rng;
 mod session;
 mod shopper;

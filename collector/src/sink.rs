@@ -111,12 +111,23 @@ impl Sink {
     /// Buffers the entries of one request, all or none; in durable mode waits for the stream.
     pub async fn submit(&self, entries: Vec<PutEntry>) -> Result<(), Refused> {
         let n = entries.len();
+        // The bound is on records not yet written, wherever they are (channel or an in-flight
+        // PutRecords), so a stalled stream cannot hide records in flight batches.
+        let before = self.stats.queued.fetch_add(n, Ordering::AcqRel);
+        if before + n > self.config.capacity {
+            self.stats.queued.fetch_sub(n, Ordering::AcqRel);
+            return Err(Refused::Full);
+        }
         let permits = match self.tx.try_reserve_many(n) {
             Ok(p) => p,
-            Err(mpsc::error::TrySendError::Full(())) => return Err(Refused::Full),
-            Err(mpsc::error::TrySendError::Closed(())) => return Err(Refused::Closed),
+            Err(e) => {
+                self.stats.queued.fetch_sub(n, Ordering::AcqRel);
+                return Err(match e {
+                    mpsc::error::TrySendError::Full(()) => Refused::Full,
+                    mpsc::error::TrySendError::Closed(()) => Refused::Closed,
+                });
+            }
         };
-        self.stats.queued.fetch_add(n, Ordering::Relaxed);
         metrics::gauge!("collector_buffer_records").increment(n as f64);
         match self.config.mode {
             AckMode::Buffered => {

@@ -41,3 +41,40 @@ mod tests {
         assert_eq!(g[42], 0x3b, "GIF trailer");
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::collect::{framing, split_events, BodyLimits, Framing};
+    use super::pixel::check_pixel;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Arbitrary bytes never panic the body parser, and every refusal has a 4xx and a reason.
+        #[test]
+        fn bodies_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400), nd in any::<bool>()) {
+            let f = if nd { Framing::NdJson } else { Framing::Json };
+            if let Err(r) = split_events(&body, f, BodyLimits { max_events: 50 }) {
+                prop_assert!((400..500).contains(&r.status));
+                prop_assert!(!r.reason.is_empty());
+            }
+        }
+
+        /// JSON-looking bodies (the interesting part of the space) never panic either.
+        #[test]
+        fn json_like_bodies_never_panic(body in r#"[\[\]{}",:0-9a-z\\ \n]{0,200}"#) {
+            let _ = split_events(body.as_bytes(), Framing::Json, BodyLimits { max_events: 50 });
+            let _ = split_events(body.as_bytes(), Framing::NdJson, BodyLimits { max_events: 50 });
+        }
+
+        /// Arbitrary query strings and content types never panic.
+        #[test]
+        fn queries_never_panic(q in r"[a-z=&%0-9A-F\x{80}-\x{10FFFF}]{0,200}", ct in ".{0,40}") {
+            if let Err(r) = check_pixel(&q) {
+                prop_assert!((400..500).contains(&r.status));
+            }
+            let _ = framing(Some(&ct));
+        }
+    }
+}

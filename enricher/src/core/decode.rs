@@ -39,6 +39,23 @@ fn decode_into(s: &[u8], twice: bool, out: &mut Vec<u8>) -> Result<(), &'static 
     let (mut state, mut hi) = (0u8, 0u8);
     let mut i = 0;
     while let Some(&c) = s.get(i) {
+        if state == 0 {
+            // Fast paths with no strict-level escape pending: a plain byte, and (twice) a
+            // doubly encoded byte `%25XX`. Hex digits are never `%` or `+`, so the first level
+            // passes X and X through and the strict level turns `%XX` into one byte.
+            if c != b'%' && c != b'+' {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            if let (true, Some(&[b'2', b'5', h, l])) = (twice, s.get(i + 1..i + 5)) {
+                if let (Some(h), Some(l)) = (hex(h), hex(l)) {
+                    out.push(h << 4 | l);
+                    i += 5;
+                    continue;
+                }
+            }
+        }
         let b = match c {
             b'+' => {
                 i += 1;

@@ -40,8 +40,9 @@ struct Part {
 }
 
 impl Part {
-    /// Moves the builder's rows into the Parquet writer.
-    fn spill(&mut self, props: &WriterProperties) -> Result<(), OutputError> {
+    /// Moves the builder's rows into the Parquet writer. `more` when rows will follow (a full
+    /// chunk): the builder is then sized for another chunk, once the batch's memory is free.
+    fn spill(&mut self, props: &WriterProperties, more: bool) -> Result<(), OutputError> {
         if self.builder.is_empty() {
             return Ok(());
         }
@@ -55,6 +56,10 @@ impl Part {
             )?),
         };
         writer.write(&batch)?;
+        drop(batch);
+        if more {
+            self.builder.reserve_like_last();
+        }
         Ok(())
     }
 }
@@ -129,7 +134,7 @@ impl PartitionedBatches {
         part.rows += 1;
         self.rows += 1;
         if part.builder.len() >= CHUNK_ROWS {
-            part.spill(&self.props)?;
+            part.spill(&self.props, true)?;
         }
         Ok(())
     }
@@ -138,7 +143,7 @@ impl PartitionedBatches {
     pub fn take_parquet(&mut self) -> Result<Vec<(PartitionKey, Vec<u8>, usize)>, OutputError> {
         let mut out = Vec::with_capacity(self.parts.len());
         for mut part in self.parts.drain(..) {
-            part.spill(&self.props)?;
+            part.spill(&self.props, false)?;
             if let Some(writer) = part.writer {
                 out.push((part.key, writer.into_inner()?, part.rows));
             }

@@ -17,11 +17,22 @@ use std::sync::Arc;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// The two hex digits of every byte value: one table load per byte instead of two shifts,
+/// masks and loads (three hashes and a UUID per row).
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 0x0f]];
+        i += 1;
+    }
+    t
+};
+
 /// Lower-case hex of a 32-byte hash, without allocating.
 pub fn hex32<'o>(bytes: &[u8; 32], out: &'o mut [u8; 64]) -> &'o str {
-    for (i, b) in bytes.iter().enumerate() {
-        out[2 * i] = HEX[usize::from(b >> 4)];
-        out[2 * i + 1] = HEX[usize::from(b & 0x0f)];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(*b)]);
     }
     // Only ASCII hex digits were written.
     std::str::from_utf8(out).unwrap_or_default()
@@ -29,14 +40,16 @@ pub fn hex32<'o>(bytes: &[u8; 32], out: &'o mut [u8; 64]) -> &'o str {
 
 /// Canonical hyphenated UUID text of 16 bytes, without allocating.
 pub fn uuid_text<'o>(bytes: &[u8; 16], out: &'o mut [u8; 36]) -> &'o str {
+    // 8-4-4-4-12 hex digits: byte groups 0..4, 4..6, 6..8, 8..10, 10..16.
     let mut j = 0;
     for (i, b) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
             out[j] = b'-';
             j += 1;
         }
-        out[j] = HEX[usize::from(b >> 4)];
-        out[j + 1] = HEX[usize::from(b & 0x0f)];
+        if let Some(pair) = out.get_mut(j..j + 2) {
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(*b)]);
+        }
         j += 2;
     }
     std::str::from_utf8(out).unwrap_or_default()
@@ -57,12 +70,15 @@ pub struct RecordBatchBuilder {
     arrival_ts: TimestampMillisecondBuilder,
     delay: Int64Builder,
     /// All string columns, in schema order (see `append`).
-    strings: Vec<StringBuilder>,
-    floats: Vec<Float64Builder>,
-    int32s: Vec<Int32Builder>,
+    strings: [StringBuilder; N_STRINGS],
+    floats: [Float64Builder; 6],
+    int32s: [Int32Builder; 6],
     asn: Int64Builder,
     products: ListBuilder<StructBuilder>,
     rows: usize,
+    /// Rows and string bytes per column of the last finished batch.
+    last_rows: usize,
+    last_bytes: [usize; N_STRINGS],
 }
 
 // Indexes into the grouped builders, in schema order within each group.
@@ -96,16 +112,14 @@ impl RecordBatchBuilder {
             event_ts: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"),
             arrival_ts: TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC"),
             delay: Int64Builder::with_capacity(rows),
-            strings: (0..N_STRINGS)
-                .map(|_| StringBuilder::with_capacity(rows, rows * 16))
-                .collect(),
-            floats: (0..6)
-                .map(|_| Float64Builder::with_capacity(rows))
-                .collect(),
-            int32s: (0..6).map(|_| Int32Builder::with_capacity(rows)).collect(),
+            strings: std::array::from_fn(|_| StringBuilder::with_capacity(rows, rows * 16)),
+            floats: std::array::from_fn(|_| Float64Builder::with_capacity(rows)),
+            int32s: std::array::from_fn(|_| Int32Builder::with_capacity(rows)),
             asn: Int64Builder::with_capacity(rows),
             products: ListBuilder::new(product).with_field(product_item_field()),
             rows: 0,
+            last_rows: 0,
+            last_bytes: [0; N_STRINGS],
         }
     }
 
@@ -199,8 +213,11 @@ impl RecordBatchBuilder {
         self.rows += 1;
     }
 
-    /// Takes the buffered rows as a batch of [`file_schema`] and resets the builders.
+    /// Takes the buffered rows as a batch of [`file_schema`] and resets the builders (to no
+    /// capacity; see [`RecordBatchBuilder::reserve_like_last`]).
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        self.last_rows = self.rows;
+        self.last_bytes = std::array::from_fn(|i| self.strings[i].values_slice().len());
         let s: Vec<ArrayRef> = self
             .strings
             .iter_mut()
@@ -282,6 +299,26 @@ impl RecordBatchBuilder {
         self.rows = 0;
         RecordBatch::try_new(file_schema(), columns)
     }
+
+    /// Sizes the (empty) builders for another chunk like the last finished one: its rows, and
+    /// its bytes per string column. Arrow's `finish` leaves each builder without capacity, so
+    /// a builder filled chunk after chunk would otherwise regrow all 59 columns by doubling,
+    /// copying at each step. Call it after the finished batch has been dropped, so the
+    /// allocator can hand back the same memory instead of fresh pages.
+    pub fn reserve_like_last(&mut self) {
+        if self.rows != 0 {
+            return; // Rows are buffered: replacing the builders would lose them.
+        }
+        let (rows, bytes) = (self.last_rows, self.last_bytes);
+        self.ints = std::array::from_fn(|_| Int32Builder::with_capacity(rows));
+        self.event_ts = TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC");
+        self.arrival_ts = TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC");
+        self.delay = Int64Builder::with_capacity(rows);
+        self.strings = std::array::from_fn(|i| StringBuilder::with_capacity(rows, bytes[i]));
+        self.floats = std::array::from_fn(|_| Float64Builder::with_capacity(rows));
+        self.int32s = std::array::from_fn(|_| Int32Builder::with_capacity(rows));
+        self.asn = Int64Builder::with_capacity(rows);
+    }
 }
 
 fn append_product(b: &mut StructBuilder, p: &Product<'_>) {
@@ -303,4 +340,21 @@ fn append_product(b: &mut StructBuilder, p: &Product<'_>) {
         ib.append_option(p.position);
     }
     b.append(true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_and_uuid_text_match_std_formatting() {
+        for seed in [0u8, 1, 0x5a, 0xff] {
+            let h: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ seed);
+            let want: String = h.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(hex32(&h, &mut [0; 64]), want);
+            let id: [u8; 16] = std::array::from_fn(|i| h[i]);
+            let want = uuid::Uuid::from_bytes(id).hyphenated().to_string();
+            assert_eq!(uuid_text(&id, &mut [0; 36]), want);
+        }
+    }
 }

@@ -157,3 +157,41 @@ async fn kinesis_batching_limits() {
 async fn kinesis_faults_are_retried_exactly_once() {
     faults_are_retried_exactly_once(kinesis(3).await).await;
 }
+
+#[tokio::test]
+async fn embedded_retention_moves_the_trim_horizon() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = shared::stream::embedded::EmbeddedStream::open(dir.path(), 2).unwrap();
+    let p = Producer::new(std::sync::Arc::new(stream), ProducerConfig::default());
+    let old: Vec<PutEntry> = (0..50)
+        .map(|i| PutEntry {
+            partition_key: format!("o{i}"),
+            data: Bytes::from(format!("old-{i}")),
+        })
+        .collect();
+    assert!(p.put_all(&old).await.iter().all(|r| r.is_written()));
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let reopened = shared::stream::embedded::EmbeddedStream::open(dir.path(), 2).unwrap();
+    assert_eq!(
+        reopened.trim(10).await.unwrap(),
+        50,
+        "records older than the retention are deleted"
+    );
+    let newer = PutEntry {
+        partition_key: "n".into(),
+        data: Bytes::from_static(b"new"),
+    };
+    assert!(p.put_all(&[newer]).await[0].is_written());
+    let h = open_stream(&embedded(&dir, 2)).await.unwrap();
+    let all: Vec<_> = suite::read_everything(&h)
+        .await
+        .into_values()
+        .flatten()
+        .collect();
+    assert_eq!(
+        all.len(),
+        1,
+        "TRIM_HORIZON now starts after the expired records"
+    );
+    assert_eq!(&all[0].data[..], b"new");
+}

@@ -125,7 +125,7 @@ mod tests {
                 "5 MiB per call: the sixth 1 MiB record waits",
             ),
             (
-                vec![mib - 10, mib - 10, 3 * mib, 100],
+                vec![mib, mib, 3 * mib + 1, 100],
                 vec![0..2, 2..4],
                 "bytes add up across records",
             ),

@@ -78,6 +78,9 @@ struct ShardRow {
 pub struct EmbeddedStream {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    retention_ms: std::sync::atomic::AtomicI64,
+    /// Unix ms of the last retention pass (one per minute at most, done by writers).
+    last_trim_ms: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl EmbeddedStream {
@@ -106,6 +109,8 @@ impl EmbeddedStream {
         let stream = EmbeddedStream {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            retention_ms: std::sync::atomic::AtomicI64::new(DEFAULT_RETENTION_MS),
+            last_trim_ms: Arc::new(std::sync::atomic::AtomicI64::new(now_ms())),
         };
         stream.with_conn(|c| create_if_empty(c, shards))?;
         Ok(stream)
@@ -143,25 +148,41 @@ impl EmbeddedStream {
         .map_err(|e| StreamError::Backend(format!("embedded stream task: {e}")))?
     }
 
+    /// Sets the retention period writers enforce.
+    pub fn set_retention_ms(&self, ms: i64) {
+        self.retention_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Deletes records older than `retention_ms` and fully drained closed shards; returns the
-    /// number of records removed. Kinesis does this on its own; here the collector or a test
-    /// calls it.
+    /// number of records removed. Writers call it once a minute with the configured retention
+    /// (as Kinesis expires records on its own); tests call it directly.
     pub async fn trim(&self, retention_ms: i64) -> Result<usize, StreamError> {
-        self.blocking(move |c| {
-            let cutoff = now_ms() - retention_ms;
-            let n = c
-                .execute("DELETE FROM records WHERE arrival_ms < ?1", [cutoff])
-                .map_err(db_err)?;
-            c.execute(
-                "DELETE FROM shards WHERE closed_ms < ?1
-                   AND NOT EXISTS (SELECT 1 FROM records r WHERE r.shard = shards.id)",
-                [cutoff],
+        self.blocking(move |c| trim(c, now_ms() - retention_ms))
+            .await
+    }
+}
+
+fn trim(c: &Connection, cutoff: i64) -> Result<usize, StreamError> {
+    let mut removed = 0;
+    for s in load_shards(c)? {
+        // Records are in arrival order within a shard, so this touches only what it deletes.
+        removed += c
+            .execute(
+                "DELETE FROM records WHERE shard = ?1 AND seq < coalesce(
+                   (SELECT seq FROM records WHERE shard = ?1 AND arrival_ms >= ?2 ORDER BY seq LIMIT 1),
+                   (SELECT max(seq) + 1 FROM records WHERE shard = ?1))",
+                params![s.id, cutoff],
             )
             .map_err(db_err)?;
-            Ok(n)
-        })
-        .await
     }
+    c.execute(
+        "DELETE FROM shards WHERE closed_ms < ?1
+           AND NOT EXISTS (SELECT 1 FROM records r WHERE r.shard = shards.id)",
+        [cutoff],
+    )
+    .map_err(db_err)?;
+    Ok(removed)
 }
 
 fn meta_get(c: &Connection, key: &str) -> Result<Option<i64>, StreamError> {
@@ -439,7 +460,18 @@ fn reshard(
 impl StreamWriter for EmbeddedStream {
     async fn put_batch(&self, entries: &[PutEntry]) -> Result<Vec<PutResult>, StreamError> {
         let entries = entries.to_vec();
-        self.blocking(move |c| put(c, &entries)).await
+        let now = now_ms();
+        let due = self.last_trim_ms.load(std::sync::atomic::Ordering::Relaxed) + 60_000 <= now;
+        let retention = self.retention_ms.load(std::sync::atomic::Ordering::Relaxed);
+        let last_trim = self.last_trim_ms.clone();
+        self.blocking(move |c| {
+            if due {
+                last_trim.store(now, std::sync::atomic::Ordering::Relaxed);
+                trim(c, now - retention)?;
+            }
+            put(c, &entries)
+        })
+        .await
     }
 
     async fn check_writable(&self) -> Result<(), StreamError> {

@@ -261,8 +261,13 @@ pub async fn open_stream(url: &StreamUrl) -> Result<StreamHandle, StreamError> {
                 admin: k,
             })
         }
-        StreamUrl::File { dir, shards } => {
+        StreamUrl::File {
+            dir,
+            shards,
+            retention_hours,
+        } => {
             let e = Arc::new(embedded::EmbeddedStream::open(dir, *shards)?);
+            e.set_retention_ms(i64::from(*retention_hours) * 3600 * 1000);
             Ok(StreamHandle {
                 writer: e.clone(),
                 reader: e.clone(),

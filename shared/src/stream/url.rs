@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 /// Default shard count of a new embedded stream.
 pub const DEFAULT_EMBEDDED_SHARDS: u32 = 4;
+/// Default retention of the embedded stream, as Kinesis: 24 hours.
+pub const DEFAULT_RETENTION_HOURS: u32 = 24;
 
 /// A parsed stream URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +21,8 @@ pub enum StreamUrl {
         dir: PathBuf,
         /// Shards to create when the stream does not exist yet.
         shards: u32,
+        /// Records older than this are deleted (Kinesis' retention period).
+        retention_hours: u32,
     },
 }
 
@@ -67,6 +71,7 @@ impl std::str::FromStr for StreamUrl {
                 return Err(bad("missing directory"));
             }
             let mut shards = DEFAULT_EMBEDDED_SHARDS;
+            let mut retention_hours = DEFAULT_RETENTION_HOURS;
             for pair in query.split('&').filter(|p| !p.is_empty()) {
                 match pair.split_once('=') {
                     Some(("shards", n)) => {
@@ -76,12 +81,20 @@ impl std::str::FromStr for StreamUrl {
                             .filter(|n| (1..=1024).contains(n))
                             .ok_or_else(|| bad("shards must be 1..=1024"))?;
                     }
-                    _ => return Err(bad("unknown query parameter (only shards=N)")),
+                    Some(("retention_hours", n)) => {
+                        retention_hours = n
+                            .parse()
+                            .ok()
+                            .filter(|n| (1..=8760).contains(n))
+                            .ok_or_else(|| bad("retention_hours must be 1..=8760"))?;
+                    }
+                    _ => return Err(bad("unknown query parameter (shards=N, retention_hours=H)")),
                 }
             }
             return Ok(StreamUrl::File {
                 dir: PathBuf::from(path),
                 shards,
+                retention_hours,
             });
         }
         Err(StreamUrlError::Scheme(url.to_string()))
@@ -92,9 +105,15 @@ impl std::fmt::Display for StreamUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StreamUrl::Kinesis { stream } => write!(f, "kinesis://{stream}"),
-            StreamUrl::File { dir, shards } => {
-                write!(f, "file://{}?shards={shards}", dir.display())
-            }
+            StreamUrl::File {
+                dir,
+                shards,
+                retention_hours,
+            } => write!(
+                f,
+                "file://{}?shards={shards}&retention_hours={retention_hours}",
+                dir.display()
+            ),
         }
     }
 }
@@ -125,6 +144,7 @@ mod tests {
                 Ok(StreamUrl::File {
                     dir: "/tmp/s".into(),
                     shards: 4,
+                    retention_hours: 24,
                 }),
             ),
             (
@@ -132,6 +152,7 @@ mod tests {
                 Ok(StreamUrl::File {
                     dir: "/tmp/s".into(),
                     shards: 2,
+                    retention_hours: 24,
                 }),
             ),
             (
@@ -139,10 +160,20 @@ mod tests {
                 Ok(StreamUrl::File {
                     dir: "rel/dir".into(),
                     shards: 4,
+                    retention_hours: 24,
                 }),
             ),
             ("file:///tmp/s?shards=0", Err(())),
             ("file:///tmp/s?color=red", Err(())),
+            (
+                "file:///tmp/s?shards=2&retention_hours=48",
+                Ok(StreamUrl::File {
+                    dir: "/tmp/s".into(),
+                    shards: 2,
+                    retention_hours: 48,
+                }),
+            ),
+            ("file:///tmp/s?retention_hours=0", Err(())),
             ("file://", Err(())),
             ("s3://bucket", Err(())),
         ];
@@ -154,7 +185,10 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for url in ["kinesis://clicks", "file:///tmp/s?shards=3"] {
+        for url in [
+            "kinesis://clicks",
+            "file:///tmp/s?shards=3&retention_hours=2",
+        ] {
             let parsed: StreamUrl = url.parse().unwrap();
             assert_eq!(parsed.to_string().parse::<StreamUrl>().unwrap(), parsed);
         }

@@ -97,11 +97,13 @@ impl SendArgs {
             (None, Some(d)) => return usage(format!("--duration must be positive, got {d}")),
             (None, None) => return usage("give --events or --duration".into()),
         };
-        // Event time: a window ending now, long enough to keep the model's density realistic.
+        // Event time: a window long enough to keep the model's density realistic, generated on
+        // a fixed date (so a seed always gives the same visits) and shifted to end now.
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         let window_ms = DAY_MS.max((events / MODEL_DENSITY).saturating_mul(1000) as i64);
+        let model_start = crate::synth::parse_start(crate::synth::DEFAULT_DATE).unwrap_or(0);
         let mode = match self.mode {
             Mode::Pixel => RequestMode::Pixel,
             Mode::Collect => RequestMode::Collect,
@@ -114,8 +116,9 @@ impl SendArgs {
             seed: self.seed,
             domains: self.domains,
             events,
-            start_ms: now_ms - window_ms,
-            end_ms: now_ms,
+            start_ms: model_start,
+            end_ms: model_start + window_ms,
+            shift_ms: now_ms - (model_start + window_ms),
             mode,
         };
         Ok((params, duration))

@@ -42,6 +42,10 @@ pub struct TrafficParams {
     pub start_ms: i64,
     /// End of the window (exclusive).
     pub end_ms: i64,
+    /// Added to every event and arrival time after generation. The model runs on a fixed
+    /// window, so the same seed gives the same visits whenever it runs; the shift then moves
+    /// them to the present.
+    pub shift_ms: i64,
     /// Request shape.
     pub mode: RequestMode,
 }
@@ -130,8 +134,10 @@ pub fn generate_requests(
         RequestMode::Batch { size, ndjson } => Some((size.max(1), ndjson)),
         _ => None,
     };
-    for hit in stream.by_ref() {
+    for mut hit in stream.by_ref() {
         stats.events += 1;
+        hit.event_ms += params.shift_ms;
+        hit.arrival_ms += params.shift_ms;
         let site = model.site(hit.session.site);
         let collect = matches!(hit.body, HitBody::CollectPageview | HitBody::Ecommerce(_));
         if let (Some((size, ndjson)), true) = (batch, collect) {
@@ -218,6 +224,7 @@ mod tests {
             events,
             start_ms: 1_795_132_800_000,
             end_ms: 1_795_132_800_000 + 3_600_000,
+            shift_ms: 0,
             mode,
         }
     }

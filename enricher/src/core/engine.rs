@@ -143,6 +143,12 @@ impl Engine {
         self.ctx.geoip.as_mut()?.lookup(ip?)
     }
 
+    /// [`Engine::ip_geo`] of an IP in text form, parsed only when a database is installed.
+    fn ip_text_geo(&mut self, ip: &str) -> Option<shared::record::Geo<'static>> {
+        let db = self.ctx.geoip.as_mut()?;
+        db.lookup(ip.parse().ok()?)
+    }
+
     /// UA cache hits and misses so far.
     pub fn ua_cache_stats(&self) -> (u64, u64) {
         (self.ctx.ua_cache.hits(), self.ctx.ua_cache.misses())
@@ -178,7 +184,7 @@ impl Engine {
             q => q,
         };
         let edge = geo::edge_id(f[field::EDGE_LOCATION]);
-        let geo = match self.ip_geo(f[field::CLIENT_IP].parse().ok()) {
+        let geo = match self.ip_text_geo(f[field::CLIENT_IP]) {
             Some(g) => g,
             None => geo::edge_geo(edge),
         };

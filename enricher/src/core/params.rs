@@ -62,37 +62,30 @@ fn slot(key: &[u8]) -> Option<usize> {
 }
 
 /// Calls `f(key, value)` for the first [`MAX_PARAMS`] non-empty `&`-separated parts, in order.
-/// One memchr pass finds both separators.
+/// memchr finds each `&`; the `=` is searched from the part's start by a plain loop, since keys
+/// are a few bytes long (one memchr call per part, instead of one per separator of either kind).
 fn for_each_pair<'a>(query: &'a str, mut f: impl FnMut(&'a str, &'a str)) {
     let b = query.as_bytes();
-    let (mut start, mut eq, mut n) = (0usize, None, 0usize);
-    let mut emit = |start: usize, eq: Option<usize>, end: usize| {
-        if end == start {
-            return true;
+    let (mut start, mut n) = (0usize, 0usize);
+    while start <= b.len() {
+        let end = memchr::memchr(b'&', &b[start..]).map_or(b.len(), |i| start + i);
+        let part = &b[start..end];
+        if !part.is_empty() {
+            // Separators are ASCII, so these are char boundaries; `get` keeps it panic-free.
+            let (k, v) = match part.iter().position(|&c| c == b'=') {
+                Some(e) => (query.get(start..start + e), query.get(start + e + 1..end)),
+                None => (query.get(start..end), Some("")),
+            };
+            if let (Some(k), Some(v)) = (k, v) {
+                f(k, v);
+            }
+            n += 1;
+            if n == MAX_PARAMS {
+                return;
+            }
         }
-        // Separators are ASCII, so these are char boundaries; `get` keeps it panic-free.
-        let (k, v) = match eq {
-            Some(e) => (query.get(start..e), query.get(e + 1..end)),
-            None => (query.get(start..end), Some("")),
-        };
-        if let (Some(k), Some(v)) = (k, v) {
-            f(k, v);
-        }
-        n += 1;
-        n < MAX_PARAMS
-    };
-    for i in memchr::memchr2_iter(b'&', b'=', b) {
-        if b[i] == b'=' {
-            eq = eq.or(Some(i));
-            continue;
-        }
-        if !emit(start, eq, i) {
-            return;
-        }
-        start = i + 1;
-        eq = None;
+        start = end + 1;
     }
-    emit(start, eq, b.len());
 }
 
 /// The `key=value` pairs of a query string, split once, values still encoded.

@@ -115,7 +115,12 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
         _ => EventType::Na,
     };
     let referer_url = hit.referer_header.filter(|r| *r != "-");
-    let referer_parts = referer_url.and_then(parse_url);
+    // Only noscript hits use the Referer's parts.
+    let referer_parts = if noscript {
+        referer_url.and_then(parse_url)
+    } else {
+        None
+    };
     let domain = match q("hn")? {
         Some(hn) => hn,
         None if noscript => match &referer_parts {

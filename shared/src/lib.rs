@@ -1,6 +1,6 @@
 //! Shared foundation of the clickstream pipeline: the raw envelope the collector writes, the
 //! enriched record and its single Arrow schema, Hive partition naming, Parquet encoding, record
-//! files, dead letters and the object-store capability.
+//! files, dead letters, the object-store capability and the lease store.
 //!
 //! This crate has no `main`, no globals beyond lazily built constants, and reads no environment.
 
@@ -8,6 +8,7 @@ pub mod batch;
 pub mod deadletter;
 pub mod envelope;
 pub mod framing;
+pub mod lease;
 pub mod object_store;
 pub mod parquet_io;
 pub mod partition;

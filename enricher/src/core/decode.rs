@@ -28,6 +28,16 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
+/// First `%` or `+`. Most values are a few bytes long (`24`, `en-US`), where a plain loop beats
+/// memchr's call and set-up.
+fn find_escape(s: &[u8]) -> Option<usize> {
+    if s.len() < 16 {
+        s.iter().position(|&b| b == b'%' || b == b'+')
+    } else {
+        memchr::memchr2(b'%', b'+', s)
+    }
+}
+
 const MALFORMED: &str = "malformed percent-escape";
 
 /// Appends the decoding of `s` to `out`: the query-parser level (`+` → space, `%XX` → byte,
@@ -118,7 +128,7 @@ fn strict_decode_into(s: &[u8], out: &mut Vec<u8>) -> Option<()> {
 
 /// Query-parser decoding: `+` → space, `%XX` → byte, malformed `%` kept. Never fails.
 pub fn form_decode(s: &[u8]) -> Cow<'_, [u8]> {
-    let Some(first) = memchr::memchr2(b'%', b'+', s) else {
+    let Some(first) = find_escape(s) else {
         return Cow::Borrowed(s);
     };
     let mut out = Vec::with_capacity(s.len());
@@ -149,7 +159,7 @@ fn into_str(b: Cow<'_, [u8]>) -> Option<Cow<'_, str>> {
 /// Decodes one raw query value; `Err` carries why (malformed escape or invalid UTF-8).
 pub fn decode_value(raw: &str, enc: Encoding) -> Result<Cow<'_, str>, &'static str> {
     let bytes = raw.as_bytes();
-    let Some(first) = memchr::memchr2(b'%', b'+', bytes) else {
+    let Some(first) = find_escape(bytes) else {
         return Ok(Cow::Borrowed(raw));
     };
     let mut out = Vec::with_capacity(bytes.len());

@@ -82,6 +82,8 @@ pub(crate) fn referrer<'a>(
 /// UTM parameters from a URL's query (`utm_source=…`), decoded once.
 pub(crate) fn utm_from_url(url: Option<&str>) -> Utm<'static> {
     let mut utm = Utm::default();
+    // Most page URLs have no query at all: skip parsing them.
+    let url = url.filter(|u| memchr::memchr(b'?', u.as_bytes()).is_some());
     let Some(query) = url.and_then(parse_url).and_then(|p| p.query) else {
         return utm;
     };

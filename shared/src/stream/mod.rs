@@ -265,8 +265,10 @@ pub async fn open_stream(url: &StreamUrl) -> Result<StreamHandle, StreamError> {
             dir,
             shards,
             retention_hours,
+            fsync,
         } => {
             let e = Arc::new(embedded::EmbeddedStream::open(dir, *shards)?);
+            e.set_fsync(*fsync)?;
             e.set_retention_ms(i64::from(*retention_hours) * 3600 * 1000);
             Ok(StreamHandle {
                 writer: e.clone(),

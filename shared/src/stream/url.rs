@@ -23,6 +23,10 @@ pub enum StreamUrl {
         shards: u32,
         /// Records older than this are deleted (Kinesis' retention period).
         retention_hours: u32,
+        /// `sync=full`: fsync every write before acknowledging it (survives power loss).
+        /// Default `sync=normal`: a write survives a crash of the writing process, and the
+        /// operating system flushes it shortly after (see docs/collector.md for the trade).
+        fsync: bool,
     },
 }
 
@@ -72,6 +76,7 @@ impl std::str::FromStr for StreamUrl {
             }
             let mut shards = DEFAULT_EMBEDDED_SHARDS;
             let mut retention_hours = DEFAULT_RETENTION_HOURS;
+            let mut fsync = false;
             for pair in query.split('&').filter(|p| !p.is_empty()) {
                 match pair.split_once('=') {
                     Some(("shards", n)) => {
@@ -88,13 +93,19 @@ impl std::str::FromStr for StreamUrl {
                             .filter(|n| (1..=8760).contains(n))
                             .ok_or_else(|| bad("retention_hours must be 1..=8760"))?;
                     }
-                    _ => return Err(bad("unknown query parameter (shards=N, retention_hours=H)")),
+                    Some(("sync", "full")) => fsync = true,
+                    Some(("sync", "normal")) => fsync = false,
+                    Some(("sync", _)) => return Err(bad("sync must be full or normal")),
+                    _ => return Err(bad(
+                        "unknown query parameter (shards=N, retention_hours=H, sync=full|normal)",
+                    )),
                 }
             }
             return Ok(StreamUrl::File {
                 dir: PathBuf::from(path),
                 shards,
                 retention_hours,
+                fsync,
             });
         }
         Err(StreamUrlError::Scheme(url.to_string()))
@@ -109,10 +120,12 @@ impl std::fmt::Display for StreamUrl {
                 dir,
                 shards,
                 retention_hours,
+                fsync,
             } => write!(
                 f,
-                "file://{}?shards={shards}&retention_hours={retention_hours}",
-                dir.display()
+                "file://{}?shards={shards}&retention_hours={retention_hours}&sync={}",
+                dir.display(),
+                if *fsync { "full" } else { "normal" }
             ),
         }
     }
@@ -145,6 +158,7 @@ mod tests {
                     dir: "/tmp/s".into(),
                     shards: 4,
                     retention_hours: 24,
+                    fsync: false,
                 }),
             ),
             (
@@ -153,6 +167,7 @@ mod tests {
                     dir: "/tmp/s".into(),
                     shards: 2,
                     retention_hours: 24,
+                    fsync: false,
                 }),
             ),
             (
@@ -161,6 +176,7 @@ mod tests {
                     dir: "rel/dir".into(),
                     shards: 4,
                     retention_hours: 24,
+                    fsync: false,
                 }),
             ),
             ("file:///tmp/s?shards=0", Err(())),
@@ -171,9 +187,11 @@ mod tests {
                     dir: "/tmp/s".into(),
                     shards: 2,
                     retention_hours: 48,
+                    fsync: false,
                 }),
             ),
             ("file:///tmp/s?retention_hours=0", Err(())),
+            ("file:///tmp/s?sync=fast", Err(())),
             ("file://", Err(())),
             ("s3://bucket", Err(())),
         ];
@@ -187,7 +205,7 @@ mod tests {
     fn display_round_trips() {
         for url in [
             "kinesis://clicks",
-            "file:///tmp/s?shards=3&retention_hours=2",
+            "file:///tmp/s?shards=3&retention_hours=2&sync=full",
         ] {
             let parsed: StreamUrl = url.parse().unwrap();
             assert_eq!(parsed.to_string().parse::<StreamUrl>().unwrap(), parsed);

@@ -1,9 +1,11 @@
 //! The enricher: turns raw hits into enriched, Hive-partitioned Parquet.
 //!
 //! [`core`] is pure (table-driven tests, property tests); [`ua`] parses user agents behind a
-//! bounded cache; [`output`] groups records per partition and encodes Parquet; the binary's
+//! bounded cache; [`fleet`] holds the lease model and the pure balancer of the worker fleet;
+//! [`output`] groups records per partition and encodes Parquet; the binary's
 //! commands (`enrich-file`, `bench`) are thin adapters over these.
 
 pub mod core;
+pub mod fleet;
 pub mod output;
 pub mod ua;

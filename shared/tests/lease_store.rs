@@ -1,5 +1,5 @@
 //! The lease-store conformance suite: every backend must give the same conditional semantics.
-//! Runs on the embedded store; the DynamoDB store (designed, not built) will run the same suite.
+//! Runs on the embedded store, and on DynamoDB against moto (scripts/test.sh starts it).
 #![allow(clippy::unwrap_used)]
 
 use shared::lease::embedded::EmbeddedLeaseStore;
@@ -200,7 +200,7 @@ async fn delete_is_conditional(store: &dyn LeaseStore) {
 async fn embedded_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("file://{}", dir.path().display());
-    conformance(open_lease_store(&url).unwrap()).await;
+    conformance(open_lease_store(&url).await.unwrap()).await;
 }
 
 /// Two processes are two connections: racing takes across connections still give one winner
@@ -245,8 +245,24 @@ async fn embedded_store_is_safe_across_connections() {
     );
 }
 
-#[test]
-fn dynamodb_url_is_refused_until_built() {
-    assert!(open_lease_store("dynamodb://leases").is_err());
-    assert!(open_lease_store("s3://x").is_err());
+#[tokio::test]
+async fn bad_urls_are_refused() {
+    assert!(open_lease_store("s3://x").await.is_err());
+    assert!(open_lease_store("dynamodb://a b").await.is_err());
+}
+
+#[tokio::test]
+#[ignore = "needs moto: scripts/test.sh runs it"]
+async fn dynamodb_store_conforms() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "needs moto: run scripts/test.sh (it starts the emulators)"
+    );
+    let table = format!("leases-{}", uuid::Uuid::now_v7().simple());
+    conformance(
+        open_lease_store(&format!("dynamodb://{table}"))
+            .await
+            .unwrap(),
+    )
+    .await;
 }

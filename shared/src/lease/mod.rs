@@ -1,13 +1,16 @@
 //! The lease store: who processes which shard, and how far it got, with compare-and-swap
 //! semantics on owner and counter (the fencing token). See docs/DESIGN.md for the protocol.
 //!
-//! Backends: the embedded SQLite store (`file:///DIR` → `DIR/leases.db`) here; DynamoDB with
-//! KCL-compatible attribute names is designed in docs/DESIGN.md. Both apply the same pure
-//! transitions from [`model`], so the only thing a backend adds is atomicity.
+//! Backends: the embedded SQLite store (`file:///DIR` → `DIR/leases.db`) and DynamoDB
+//! (`dynamodb://TABLE`, KCL-compatible attribute names). Both implement the same transitions
+//! as [`model`] (the embedded store by calling them, DynamoDB as conditional `UpdateItem`s), and
+//! one conformance suite (shared/tests/lease_store.rs) runs on both.
 //!
 //! "Someone else holds it now" is an expected outcome ([`Cas::Conflict`]), not an error.
 
+pub mod dynamodb;
 pub mod embedded;
+mod item;
 pub mod model;
 
 pub use model::{Checkpoint, CheckpointUpdate, Fence, HashKeyRange, Lease};
@@ -107,18 +110,30 @@ pub trait LeaseStore: Send + Sync {
     async fn delete(&self, lease_key: &str, expected_counter: u64) -> Result<Cas, LeaseError>;
 }
 
-/// Opens the lease store a URL names: `file:///DIR` → `DIR/leases.db`. `dynamodb://TABLE` is
-/// designed (docs/DESIGN.md) but not built yet and is refused with a clear error.
-pub fn open_lease_store(url: &str) -> Result<std::sync::Arc<dyn LeaseStore>, LeaseError> {
+/// Opens the lease store a URL names: `file:///DIR` → `DIR/leases.db`, `dynamodb://TABLE`
+/// (AWS default configuration; the table is not created here: call
+/// [`LeaseStore::ensure_table`] when the operator asked for it).
+pub async fn open_lease_store(url: &str) -> Result<std::sync::Arc<dyn LeaseStore>, LeaseError> {
     if let Some(dir) = url.strip_prefix("file://").filter(|d| !d.is_empty()) {
         let dir = dir.split_once('?').map_or(dir, |(d, _)| d);
         return Ok(std::sync::Arc::new(embedded::EmbeddedLeaseStore::open(
             std::path::Path::new(dir),
         )?));
     }
-    if url.starts_with("dynamodb://") {
-        return Err(LeaseError::Backend(
-            "the DynamoDB lease store is not built yet; use file:///DIR".into(),
+    if let Some(table) = url.strip_prefix("dynamodb://") {
+        let table = table.trim_end_matches('/');
+        // AWS: 3–255 characters of [a-zA-Z0-9_.-].
+        let valid = (3..=255).contains(&table.len())
+            && table
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        if !valid {
+            return Err(LeaseError::Backend(format!(
+                "bad lease table name in {url:?}: 3-255 of [a-zA-Z0-9_.-]"
+            )));
+        }
+        return Ok(std::sync::Arc::new(
+            dynamodb::DynamoLeaseStore::from_env(table).await,
         ));
     }
     Err(LeaseError::Backend(format!(

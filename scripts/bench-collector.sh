@@ -44,7 +44,7 @@ REF='https://mapthe.cloud/regions/aws/eu-central-1'
 Q='t=pv&ts=1702852983288&u=https%3A%2F%2Fmapthe.cloud%2Fregions%2Faws%2Feu-central-1%3Futm_source%3Dnewsletter%26utm_medium%3Demail%26utm_campaign%3Dlaunch&hn=mapthe.cloud&pa=%2Fregions%2Faws%2Feu-central-1&ua=Mozilla%2F5.0%20(Macintosh%3B%20Intel%20Mac%20OS%20X%2010_15_7)%20AppleWebKit%2F537.36%20(KHTML%2C%20like%20Gecko)%20Chrome%2F120.0.0.0%20Safari%2F537.36&r=https%3A%2F%2Fcloudsecdocs.com%2F&iw=1728&ih=995&ti=Map%20the%20Cloud&w=1728&h=1117&d=30&l=en-US&p=MacIntel&m=8&c=10&tz=America%2FLos_Angeles'
 echo "query bytes: ${#Q}"
 
-run_wrk() { wrk -t2 -c64 -d10s -H "User-Agent: $UA" -H "Referer: $REF" "http://127.0.0.1:$1/hello.gif?$Q" 2>&1; }
+run_wrk() { timeout 60 wrk -t2 -c64 -d10s -H "User-Agent: $UA" -H "Referer: $REF" "http://127.0.0.1:$1/hello.gif?$Q" 2>&1; }
 rate() { awk '/Requests\/sec/ {print $2}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 : >"$WORK/n.txt"; : >"$WORK/c.txt"

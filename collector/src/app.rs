@@ -123,13 +123,9 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Resolves the client IP and applies the rate limit (before any parsing, to protect the CPU).
-fn admit(
-    s: &AppState,
-    route: &'static str,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-) -> Result<IpAddr, Response> {
+/// Resolves the client IP and applies the rate limit (before any parsing, to protect the CPU);
+/// `Err` carries the seconds for Retry-After.
+fn admit(s: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<IpAddr, u32> {
     let xff: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
@@ -141,16 +137,19 @@ fn admit(
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
-            let secs = u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX);
-            return Err(refuse(
-                route,
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate limit exceeded",
-                Some(secs),
-            ));
+            return Err(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
         }
     }
     Ok(ip)
+}
+
+fn too_many(route: &'static str, retry_after: u32) -> Response {
+    refuse(
+        route,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate limit exceeded",
+        Some(retry_after),
+    )
 }
 
 fn refused(s: &AppState, route: &'static str, r: Refused) -> Response {
@@ -178,9 +177,9 @@ async fn pixel(
 ) -> Response {
     const ROUTE: &str = "pixel";
     let arrival_ms = now_ms();
-    let ip = match admit(&s, ROUTE, peer, &headers) {
+    let ip = match admit(&s, peer, &headers) {
         Ok(ip) => ip,
-        Err(r) => return r,
+        Err(secs) => return too_many(ROUTE, secs),
     };
     let query = query.unwrap_or_default();
     if query.len() > s.config.max_query_bytes {
@@ -234,9 +233,9 @@ async fn collect(
 ) -> Response {
     const ROUTE: &str = "collect";
     let arrival_ms = now_ms();
-    let ip = match admit(&s, ROUTE, peer, &headers) {
+    let ip = match admit(&s, peer, &headers) {
         Ok(ip) => ip,
-        Err(r) => return r,
+        Err(secs) => return too_many(ROUTE, secs),
     };
     let query = query.unwrap_or_default();
     if query.len() > s.config.max_query_bytes {

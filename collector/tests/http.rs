@@ -173,7 +173,7 @@ async fn every_bad_input_class_gets_its_4xx_and_nothing_is_written() {
     let ok = r#"{"t":"pageview","cid":"1","dl":"https://a.example/"}"#;
     let long_query = format!("{PIXEL_Q}&x={}", "a".repeat(600));
     let big = format!("[{}]", vec![ok; 40].join(","));
-    let four = format!("[{}]", vec![ok; 4].join(","));
+    let four = format!("[{}]", [ok; 4].join(","));
     // (method, path+query, content type, body, status, reason fragment)
     let cases: Vec<(&str, String, &str, Vec<u8>, u16, &str)> = vec![
         ("GET", "/hello.gif".into(), "", vec![], 400, "missing query"),

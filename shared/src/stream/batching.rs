@@ -99,6 +99,7 @@ mod tests {
     use bytes::Bytes;
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one planned call is a one-range Vec
     fn batches_respect_count_and_byte_limits() {
         // (sizes, expected ranges, why)
         let mib = 1024 * 1024;

@@ -42,7 +42,7 @@ where
             "InternalFailure" | "ServiceUnavailable" | "InternalServerError" => {
                 StreamError::Transient(text)
             }
-            code if code.is_empty() => StreamError::Transient(text),
+            "" => StreamError::Transient(text),
             _ => StreamError::Backend(text),
         },
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {

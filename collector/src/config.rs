@@ -82,6 +82,10 @@ pub struct Config {
     /// Seconds suggested in Retry-After when refusing with 503 or 429.
     #[arg(long, env = "COLLECTOR_RETRY_AFTER_SECS", default_value_t = 1)]
     pub retry_after_secs: u32,
+    /// Runtime threads: 0 = one per core, 1 = a single-threaded event loop (no cross-thread
+    /// wake-ups; measured faster on small tasks, see BENCHMARKS.md).
+    #[arg(long, env = "COLLECTOR_WORKER_THREADS", default_value_t = 0)]
+    pub worker_threads: usize,
     /// Log as JSON lines.
     #[arg(long, env = "COLLECTOR_LOG_JSON")]
     pub log_json: bool,

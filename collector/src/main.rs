@@ -1,9 +1,21 @@
 use clap::Parser;
 use collector::config::Config;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let config = Config::parse();
+    let mut rt = if config.worker_threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        if config.worker_threads > 1 {
+            b.worker_threads(config.worker_threads);
+        }
+        b
+    };
+    rt.enable_all().build()?.block_on(run(config))
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
     shared::telemetry::init_tracing(config.log_json);
     tracing::info!(?config, "starting collector");
     let shutdown = shared::telemetry::shutdown_on_signals();

@@ -32,6 +32,45 @@ pub fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// True when `s` percent-decodes to valid UTF-8 (same rule as [`percent_decode`]).
+fn valid_encoding(s: &str) -> bool {
+    if !s.contains('%') {
+        return true; // a &str is UTF-8 already
+    }
+    let b = s.as_bytes();
+    let mut buf = [0u8; 4];
+    let (mut i, mut pending) = (0, 0usize);
+    // Decode escapes into a 4-byte window and validate each complete character.
+    while i < b.len() {
+        let byte = if b[i] == b'%' {
+            let Some(hex) = b.get(i + 1..i + 3) else {
+                return false;
+            };
+            let (Some(hi), Some(lo)) =
+                ((hex[0] as char).to_digit(16), (hex[1] as char).to_digit(16))
+            else {
+                return false;
+            };
+            i += 3;
+            (hi * 16 + lo) as u8
+        } else {
+            i += 1;
+            b[i - 1]
+        };
+        if pending == 0 && byte < 0x80 {
+            continue;
+        }
+        buf[pending] = byte;
+        pending += 1;
+        match std::str::from_utf8(&buf[..pending]) {
+            Ok(_) => pending = 0,
+            Err(e) if e.error_len().is_some() || pending == 4 => return false,
+            Err(_) => {}
+        }
+    }
+    pending == 0
+}
+
 /// Checks a pixel query string (without the `?`).
 pub fn check_pixel(query: &str) -> Result<PixelHit, Rejection> {
     if query.is_empty() {
@@ -40,6 +79,16 @@ pub fn check_pixel(query: &str) -> Result<PixelHit, Rejection> {
     let (mut t, mut ts, mut hn) = (None, None, None);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+        if !matches!(key, "t" | "ts" | "hn") {
+            // Only validated (escapes well-formed, UTF-8): nothing is kept, nothing allocated.
+            if !valid_encoding(raw) {
+                return Err(Rejection::new(
+                    400,
+                    format!("parameter {key:.32}: bad percent-encoding or not UTF-8"),
+                ));
+            }
+            continue;
+        }
         let value = percent_decode(raw).ok_or_else(|| {
             Rejection::new(
                 400,
@@ -124,6 +173,14 @@ mod tests {
         }
         let long = format!("t=pv&ts=1&hn={}", "a".repeat(201));
         assert!(check_pixel(&long).is_err());
+    }
+
+    proptest::proptest! {
+        /// The allocation-free check agrees with decoding on every input.
+        #[test]
+        fn validation_matches_decoding(s in r"([a-z]|%[0-9A-Fa-f]{2}|%|%[G-Z]|\x{e9}){0,12}") {
+            proptest::prop_assert_eq!(valid_encoding(&s), percent_decode(&s).is_some(), "{}", s);
+        }
     }
 
     #[test]

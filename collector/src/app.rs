@@ -140,9 +140,46 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Resolves the client IP and applies the rate limit (before any parsing, to protect the CPU);
-/// `Err` carries the seconds for Retry-After.
-fn admit(s: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<IpAddr, u32> {
+/// What every accepted request has once past the edge checks.
+struct Admitted {
+    arrival_ms: i64,
+    ip: IpAddr,
+    query: String,
+}
+
+impl Admitted {
+    fn facts<'a>(
+        &'a self,
+        s: &'a AppState,
+        method: &Method,
+        uri: &'a Uri,
+        headers: &'a HeaderMap,
+        body_len: usize,
+    ) -> RequestFacts<'a> {
+        RequestFacts {
+            arrival_ms: self.arrival_ms,
+            client_ip: self.ip,
+            headers,
+            path: uri.path(),
+            query: &self.query,
+            request_bytes: request_bytes(method, uri, headers, body_len),
+            collector_id: &s.collector_id,
+            pop: &s.config.pop,
+            key_mode: s.config.partition_key,
+        }
+    }
+}
+
+/// The checks every route shares: client IP, rate limit (before any parsing, to protect the
+/// CPU), query length. `Err` is the answer to send (boxed: a Response is large).
+fn admit(
+    s: &AppState,
+    route: &'static str,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    query: Option<String>,
+) -> Result<Admitted, Box<Response>> {
+    let arrival_ms = now_ms();
     let xff: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
@@ -154,10 +191,25 @@ fn admit(s: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<IpAddr, 
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
-            return Err(u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX));
+            let secs = u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX);
+            return Err(Box::new(too_many(route, secs)));
         }
     }
-    Ok(ip)
+    let query = query.unwrap_or_default();
+    if query.len() > s.config.max_query_bytes {
+        let r = refuse(
+            route,
+            StatusCode::URI_TOO_LONG,
+            "query string too long",
+            None,
+        );
+        return Err(Box::new(r));
+    }
+    Ok(Admitted {
+        arrival_ms,
+        ip,
+        query,
+    })
 }
 
 fn too_many(route: &'static str, retry_after: u32) -> Response {
@@ -193,35 +245,16 @@ async fn pixel(
     RawQuery(query): RawQuery,
 ) -> Response {
     const ROUTE: &str = "pixel";
-    let arrival_ms = now_ms();
-    let ip = match admit(&s, peer, &headers) {
-        Ok(ip) => ip,
-        Err(secs) => return too_many(ROUTE, secs),
+    let a = match admit(&s, ROUTE, peer, &headers, query) {
+        Ok(a) => a,
+        Err(r) => return *r,
     };
-    let query = query.unwrap_or_default();
-    if query.len() > s.config.max_query_bytes {
-        return refuse(
-            ROUTE,
-            StatusCode::URI_TOO_LONG,
-            "query string too long",
-            None,
-        );
-    }
-    let hit = match check_pixel(&query) {
+    let query = &a.query;
+    let hit = match check_pixel(query) {
         Ok(h) => h,
         Err(r) => return rejection(ROUTE, r),
     };
-    let facts = RequestFacts {
-        arrival_ms,
-        client_ip: ip,
-        headers: &headers,
-        path: uri.path(),
-        query: &query,
-        request_bytes: request_bytes(&method, &uri, &headers, 0),
-        collector_id: &s.collector_id,
-        pop: &s.config.pop,
-        key_mode: s.config.partition_key,
-    };
+    let facts = a.facts(&s, &method, &uri, &headers, 0);
     let e = entry(&facts, HitKind::Pixel, b"", hit.domain.as_deref());
     if let Err(r) = s.sink.submit(vec![e]).await {
         return refused(&s, ROUTE, r);
@@ -249,20 +282,10 @@ async fn collect(
     body: Bytes,
 ) -> Response {
     const ROUTE: &str = "collect";
-    let arrival_ms = now_ms();
-    let ip = match admit(&s, peer, &headers) {
-        Ok(ip) => ip,
-        Err(secs) => return too_many(ROUTE, secs),
+    let a = match admit(&s, ROUTE, peer, &headers, query) {
+        Ok(a) => a,
+        Err(r) => return *r,
     };
-    let query = query.unwrap_or_default();
-    if query.len() > s.config.max_query_bytes {
-        return refuse(
-            ROUTE,
-            StatusCode::URI_TOO_LONG,
-            "query string too long",
-            None,
-        );
-    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -278,17 +301,7 @@ async fn collect(
         Ok(e) => e,
         Err(r) => return rejection(ROUTE, r),
     };
-    let facts = RequestFacts {
-        arrival_ms,
-        client_ip: ip,
-        headers: &headers,
-        path: uri.path(),
-        query: &query,
-        request_bytes: request_bytes(&method, &uri, &headers, body.len()),
-        collector_id: &s.collector_id,
-        pop: &s.config.pop,
-        key_mode: s.config.partition_key,
-    };
+    let facts = a.facts(&s, &method, &uri, &headers, body.len());
     let n = events.len();
     let entries = events
         .iter()

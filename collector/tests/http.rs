@@ -389,19 +389,11 @@ async fn a_stalled_stream_fills_the_buffer_then_503_and_recovers_without_loss_or
     let summary = c.task.await.unwrap().unwrap();
     assert_eq!(summary.lost, 0);
 
-    let records = stored(&h).await;
-    let mut seen = Vec::new();
-    for r in &records {
-        let e = decode(r);
-        let ts: u64 = e
-            .query
-            .split('&')
-            .find_map(|p| p.strip_prefix("ts="))
-            .unwrap()
-            .parse()
-            .unwrap();
-        seen.push((ts - 1_700_000_000_000) as usize);
-    }
+    let seen: Vec<usize> = stored_hit_numbers(&h)
+        .await
+        .into_iter()
+        .map(|i| i as usize)
+        .collect();
     let unique: HashSet<_> = seen.iter().copied().collect();
     assert_eq!(unique.len(), seen.len(), "no event written twice");
     for i in &acked {

@@ -107,18 +107,7 @@ async fn sigterm_under_load(mode: &str) {
     let h = open_stream(&stream.parse::<StreamUrl>().unwrap())
         .await
         .unwrap();
-    let mut stored = Vec::new();
-    for r in support::stored(&h).await {
-        let e = support::decode(&r);
-        let ts: u64 = e
-            .query
-            .split('&')
-            .find_map(|p| p.strip_prefix("ts="))
-            .unwrap()
-            .parse()
-            .unwrap();
-        stored.push(ts - 1_700_000_000_000);
-    }
+    let stored = support::stored_hit_numbers(&h).await;
     let unique: HashSet<u64> = stored.iter().copied().collect();
     assert_eq!(unique.len(), stored.len(), "{mode}: no event twice");
     let acked = acked.lock().unwrap();

@@ -94,6 +94,25 @@ pub fn decode(b: &Bytes) -> Envelope<'_> {
     Envelope::decode(b).unwrap()
 }
 
+/// Tests number their hits by `ts = 1_700_000_000_000 + i`; the `i` of every stored pixel hit.
+pub async fn stored_hit_numbers(h: &StreamHandle) -> Vec<u64> {
+    stored(h)
+        .await
+        .iter()
+        .map(|r| {
+            let e = decode(r);
+            let ts: u64 = e
+                .query
+                .split('&')
+                .find_map(|p| p.strip_prefix("ts="))
+                .unwrap()
+                .parse()
+                .unwrap();
+            ts - 1_700_000_000_000
+        })
+        .collect()
+}
+
 /// A writer that can be stalled: calls wait while stalled, as when Kinesis hangs.
 pub struct Stall {
     inner: Arc<dyn StreamWriter>,

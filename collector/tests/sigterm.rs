@@ -82,6 +82,15 @@ async fn sigterm_under_load(mode: &str) {
     tokio::time::sleep(Duration::from_millis(700)).await;
     let before = acked.lock().unwrap().len();
     assert!(before > 50, "load is flowing ({before} acked)");
+    // Another process (this test) reads the embedded stream while the collector writes to it.
+    let reader = open_stream(&stream.parse::<StreamUrl>().unwrap())
+        .await
+        .unwrap();
+    let mid_run = support::stored(&reader).await.len();
+    assert!(
+        mid_run > 0,
+        "records readable from a second process during writes"
+    );
     let pid = child.id().to_string();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &pid])

@@ -21,6 +21,8 @@ enum Command {
     EnrichFile(cmd::enrich_file::Args),
     /// Measure enrichment speed on a file, single-threaded.
     Bench(cmd::bench::Args),
+    /// Run one worker of the fleet: lease shards, enrich, write Parquet, checkpoint.
+    Run(cmd::run::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -34,5 +36,6 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::EnrichFile(args) => cmd::enrich_file::run(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Run(args) => cmd::run::run(args),
     }
 }

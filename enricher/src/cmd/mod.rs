@@ -4,3 +4,4 @@ pub mod bench;
 pub mod common;
 pub mod enrich_file;
 pub mod input;
+pub mod run;

@@ -1,9 +1,11 @@
-//! The enricher fleet's pure core: lease judgements and balancing, no tokio, no AWS. The
-//! protocol they implement is in docs/DESIGN.md; the worker loop that drives them (store I/O,
-//! reading, flushing, checkpointing) is built on top.
+//! The enricher fleet. [`balance`] and [`lease`] are the pure core (no tokio, no AWS): lease
+//! judgements and balancing. [`worker`] is the loop that drives them — store I/O, reading,
+//! flushing, checkpointing — built on top, as docs/DESIGN.md describes.
 
 pub mod balance;
 pub mod lease;
+pub mod shard;
+pub mod worker;
 
 #[cfg(test)]
 mod balance_tests;

@@ -1,0 +1,219 @@
+//! The reading and committing half of the worker: pump a shard, commit a batch (objects first,
+//! then the fenced checkpoint), finish a shard at SHARD_END, drain on shutdown.
+
+use super::{child_lease, start_position, Worker, MAX_READ, READS_PER_ROUND};
+use crate::fleet::shard::Buffer;
+use shared::lease::{Cas, Checkpoint, CheckpointUpdate};
+use shared::stream::{ChildShard, StartPosition, StreamError};
+use tokio::time::Instant;
+
+/// What committing a shard's buffer came to.
+enum Commit {
+    /// Checkpointed (or nothing to commit).
+    Done,
+    /// Fenced out: the lease is gone and so is the buffer.
+    Lost,
+}
+
+impl Worker {
+    /// Reads up to [`READS_PER_ROUND`] batches of one shard, enriching into its buffer, and
+    /// commits when the buffer is full, old, or the shard ended.
+    pub(super) async fn pump(&mut self, key: &str, deadline: Instant) -> anyhow::Result<()> {
+        for _ in 0..READS_PER_ROUND {
+            if Instant::now() >= deadline {
+                break;
+            }
+            let Some(h) = self.held.get_mut(key) else {
+                return Ok(());
+            };
+            let cursor = match &h.cursor {
+                Some(c) => c.clone(),
+                None => {
+                    // After an expired iterator, continue after what is already buffered.
+                    let from = match &h.read_to {
+                        Some(seq) => Some(StartPosition::AfterSequenceNumber(seq.clone())),
+                        None => start_position(&h.checkpoint),
+                    };
+                    let Some(from) = from else {
+                        // Checkpointed SHARD_END (e.g. by us before a crash): nothing to read.
+                        return self.finish(key, Vec::new()).await;
+                    };
+                    let c = self.cfg.stream.open(key, &from).await?;
+                    h.cursor = Some(c.clone());
+                    c
+                }
+            };
+            let room = self
+                .cfg
+                .flush_records
+                .saturating_sub(h.buffer.records())
+                .max(1);
+            let limit = usize::try_from(room).unwrap_or(MAX_READ).min(MAX_READ);
+            let batch = match self.cfg.stream.read(&cursor, limit).await {
+                Ok(b) => b,
+                Err(StreamError::ExpiredIterator) => {
+                    h.cursor = None;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for r in &batch.records {
+                if let Err(e) = h
+                    .buffer
+                    .push(&mut self.cfg.engine, &self.cfg.source, key, r)
+                {
+                    self.rewind(key);
+                    return Err(e.into());
+                }
+                h.read_to = Some(r.sequence_number.clone());
+            }
+            h.cursor = batch.next.clone();
+            if batch.is_shard_end() {
+                return self.finish(key, batch.child_shards).await;
+            }
+            let full = h.buffer.records() >= self.cfg.flush_records;
+            if full || self.aged(key) {
+                if let Commit::Lost = self.commit(key).await? {
+                    return Ok(());
+                }
+            }
+            if batch.records.is_empty() {
+                // Caught up: wait for the next round instead of polling an idle shard.
+                break;
+            }
+        }
+        if self.aged(key) {
+            self.commit(key).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets everything read after the last committed checkpoint, so the next round reads it
+    /// again: the buffer was consumed by a failed write, or is in an unknown state.
+    fn rewind(&mut self, key: &str) {
+        let Ok(buffer) = Buffer::new(&self.cfg.parquet) else {
+            return;
+        };
+        if let Some(h) = self.held.get_mut(key) {
+            h.buffer = buffer;
+            h.cursor = None;
+            h.read_to = None;
+        }
+    }
+
+    fn aged(&self, key: &str) -> bool {
+        self.held
+            .get(key)
+            .and_then(|h| h.buffer.started())
+            .is_some_and(|t| t.elapsed() >= self.cfg.flush_age)
+    }
+
+    /// Writes the shard's buffered batch, then checkpoints its last record with our fence.
+    async fn commit(&mut self, key: &str) -> anyhow::Result<Commit> {
+        let Some(h) = self.held.get_mut(key) else {
+            return Ok(Commit::Lost);
+        };
+        let prefixes = (self.cfg.prefix.as_str(), self.cfg.errors_prefix.as_str());
+        let written = h
+            .buffer
+            .write(self.cfg.output.as_ref(), prefixes, key, h.epoch)
+            .await;
+        let written = match written {
+            Ok(Some(w)) => w,
+            Ok(None) => return Ok(Commit::Done),
+            Err(e) => {
+                self.rewind(key);
+                return Err(e.into());
+            }
+        };
+        let checkpoint = Checkpoint::at(&written.last_seq);
+        let update = CheckpointUpdate::position(checkpoint.clone());
+        let cas = match self.cfg.leases.checkpoint(&h.fence, &update).await {
+            Ok(cas) => cas,
+            Err(e) => {
+                // Unknown whether it applied: re-reading from the last known checkpoint may
+                // write the batch twice (de-duplicable), skipping it could lose it.
+                self.rewind(key);
+                return Err(e.into());
+            }
+        };
+        match cas {
+            Cas::Applied(_) => {
+                h.checkpoint = checkpoint;
+                self.summary.batches_committed += 1;
+                self.summary.committed.add(&written.counts);
+                Ok(Commit::Done)
+            }
+            Cas::Conflict => {
+                // Fenced out: the new owner re-reads from the old checkpoint. Our objects
+                // carry our epoch, so deleting them never touches the new owner's; without
+                // this they would be orphans until vacuum (docs/DESIGN.md §6).
+                tracing::warn!(shard = %key, last = %written.last_seq, "checkpoint fenced out; batch not committed");
+                self.summary.batches_fenced += 1;
+                for k in &written.keys {
+                    if let Err(e) = self.cfg.output.delete(k).await {
+                        tracing::warn!(key = %k, error = %e, "could not delete a fenced object");
+                    }
+                }
+                self.lose(key, "checkpoint conflict");
+                Ok(Commit::Lost)
+            }
+        }
+    }
+
+    /// SHARD_END: commit the tail, checkpoint SHARD_END with the children, create their
+    /// leases, release ours (a finished lease is never processed again).
+    async fn finish(&mut self, key: &str, children: Vec<ChildShard>) -> anyhow::Result<()> {
+        if let Commit::Lost = self.commit(key).await? {
+            return Ok(());
+        }
+        let Some(h) = self.held.get(key) else {
+            return Ok(());
+        };
+        let update = CheckpointUpdate {
+            checkpoint: Checkpoint::ShardEnd,
+            manifest: None,
+            child_shard_ids: children.iter().map(|c| c.shard_id.clone()).collect(),
+        };
+        let fence = h.fence.clone();
+        if let Cas::Conflict = self.cfg.leases.checkpoint(&fence, &update).await? {
+            self.lose(key, "checkpoint conflict at SHARD_END");
+            return Ok(());
+        }
+        // Children are created after SHARD_END is durable; a crash in between is healed by the
+        // next shard sync (ListShards), since they become eligible only now anyway.
+        for c in &children {
+            let _ = self.cfg.leases.create_if_absent(&child_lease(c)).await?;
+        }
+        self.summary.shards_finished += 1;
+        tracing::info!(shard = %key, children = ?update.child_shard_ids, "shard finished");
+        self.held.remove(key);
+        let _ = self.cfg.leases.release(&fence).await?;
+        Ok(())
+    }
+
+    /// Shutdown: commit every buffer, then release every lease so peers take over at once.
+    pub(super) async fn drain(&mut self) {
+        let keys: Vec<String> = self.held.keys().cloned().collect();
+        for key in keys {
+            match self.commit(&key).await {
+                Ok(Commit::Done) => {}
+                Ok(Commit::Lost) => continue,
+                Err(e) => {
+                    // Not committed: released anyway; the next owner re-reads the batch.
+                    tracing::warn!(shard = %key, error = %e, "final commit failed");
+                }
+            }
+            let Some(h) = self.held.remove(&key) else {
+                continue;
+            };
+            match self.cfg.leases.release(&h.fence).await {
+                Ok(Cas::Applied(_)) => self.summary.leases_released += 1,
+                Ok(Cas::Conflict) => self.summary.leases_lost += 1,
+                Err(e) => {
+                    tracing::warn!(shard = %key, error = %e, "release failed; lease will expire")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! `enricher run` end to end on the embedded backends: two in-process workers share a 4-shard
+//! stream, a lease store and an output directory. Every test is bounded by a deadline.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use arrow_array::{Array, StringArray};
+use enricher::core::ids::SecretDailySalt;
+use enricher::core::{Engine, EngineConfig};
+use enricher::fleet::worker::{run, RunSummary, WorkerConfig};
+use shared::envelope::{new_event_id, Envelope, HitKind};
+use shared::lease::embedded::EmbeddedLeaseStore;
+use shared::lease::{Checkpoint, LeaseStore};
+use shared::object_store::{LocalStore, ObjectStore};
+use shared::parquet_io::{decode_parquet, ParquetOptions};
+use shared::stream::embedded::EmbeddedStream;
+use shared::stream::{
+    compare_sequence, PutEntry, PutResult, StreamAdmin, StreamReader, StreamWriter,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+const DEADLINE: Duration = Duration::from_secs(60);
+const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+const QUERY: &str =
+    "t=pv&ts=1700000000123&u=https%3A%2F%2Fshop.example.com%2Fsale&hn=shop.example.com&pa=%2Fsale";
+
+struct Fleet {
+    _dir: tempfile::TempDir,
+    stream: Arc<EmbeddedStream>,
+    leases: Arc<EmbeddedLeaseStore>,
+    output: Arc<LocalStore>,
+    /// Highest sequence number written per shard.
+    last_seq: BTreeMap<String, String>,
+}
+
+impl Fleet {
+    fn new() -> Fleet {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = Arc::new(EmbeddedStream::open(&dir.path().join("stream"), 4).unwrap());
+        let leases = Arc::new(EmbeddedLeaseStore::open(&dir.path().join("leases")).unwrap());
+        let output = Arc::new(LocalStore::new(dir.path().join("lake")));
+        Fleet {
+            _dir: dir,
+            stream,
+            leases,
+            output,
+            last_seq: BTreeMap::new(),
+        }
+    }
+
+    /// Writes `good` valid pixel envelopes and `bad` corrupt ones; returns the good ids.
+    async fn write(&mut self, good: usize, bad: usize) -> HashSet<String> {
+        let mut ids = HashSet::new();
+        let mut entries = Vec::new();
+        for i in 0..good + bad {
+            let data = if i < good {
+                let env = Envelope {
+                    event_id: new_event_id(),
+                    arrival_ms: 1_700_000_000_500,
+                    client_ip: "203.0.113.9".parse().unwrap(),
+                    user_agent: CHROME,
+                    referer: Some("https://shop.example.com/"),
+                    kind: HitKind::Pixel,
+                    path: "/hello.gif",
+                    query: QUERY,
+                    body: b"",
+                    request_bytes: 512,
+                    collector_id: "c1",
+                    pop: "FRA",
+                    viewer: None,
+                };
+                ids.insert(env.event_id_string());
+                env.encode()
+            } else {
+                vec![0xFE, 1, 0xFF, 0xFF, 0xFF] // an envelope whose body does not decode
+            };
+            entries.push(PutEntry {
+                partition_key: format!("key-{i}-{}", ids.len()),
+                data: data.into(),
+            });
+        }
+        for chunk in entries.chunks(500) {
+            for r in self.stream.put_batch(chunk).await.unwrap() {
+                let PutResult::Written {
+                    shard_id,
+                    sequence_number,
+                } = r
+                else {
+                    panic!("not written: {r:?}");
+                };
+                let e = self.last_seq.entry(shard_id).or_default();
+                if compare_sequence(&sequence_number, e).is_gt() {
+                    *e = sequence_number;
+                }
+            }
+        }
+        ids
+    }
+
+    fn worker(&self, id: &str, shutdown: &CancellationToken) -> JoinHandle<RunSummary> {
+        let salts = SecretDailySalt::new(b"test-secret-0123456789").unwrap();
+        let cfg = WorkerConfig {
+            worker_id: id.to_string(),
+            source: "test-stream".into(),
+            stream: self.stream.clone(),
+            leases: self.leases.clone(),
+            output: self.output.clone(),
+            engine: Engine::new(Box::new(salts), EngineConfig::default()).unwrap(),
+            failover: Duration::from_millis(600),
+            max_leases: usize::MAX,
+            flush_records: 40,
+            flush_age: Duration::from_millis(300),
+            initial_position: Checkpoint::TrimHorizon,
+            prefix: "incoming".into(),
+            errors_prefix: "errors".into(),
+            parquet: ParquetOptions::default(),
+            drain_deadline: Duration::from_secs(10),
+        };
+        let token = shutdown.clone();
+        tokio::spawn(async move { run(cfg, token).await.unwrap() })
+    }
+
+    /// Waits until every shard's checkpoint reached the last sequence number written to it.
+    async fn wait_caught_up(&self) {
+        let started = std::time::Instant::now();
+        loop {
+            let leases = self.leases.list().await.unwrap();
+            let done = self.last_seq.iter().all(|(shard, last)| {
+                leases.iter().any(|l| {
+                    &l.lease_key == shard
+                        && match &l.checkpoint {
+                            Checkpoint::Sequence {
+                                sequence_number, ..
+                            } => compare_sequence(sequence_number, last).is_ge(),
+                            Checkpoint::ShardEnd => true,
+                            _ => false,
+                        }
+                })
+            });
+            if done {
+                return;
+            }
+            assert!(started.elapsed() < DEADLINE, "not caught up: {leases:#?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Event id → rows holding it, over every Parquet object; and the dead-letter count.
+    async fn output(&self) -> (HashMap<String, usize>, usize) {
+        let mut rows = HashMap::new();
+        for o in self.output.list("incoming/").await.unwrap() {
+            let bytes = self.output.get(&o.key).await.unwrap().unwrap();
+            for batch in decode_parquet(bytes).unwrap() {
+                let col = batch.column_by_name("event_id").unwrap();
+                let ids = col.as_any().downcast_ref::<StringArray>().unwrap();
+                for i in 0..ids.len() {
+                    *rows.entry(ids.value(i).to_string()).or_insert(0) += 1;
+                }
+            }
+        }
+        let mut dead = 0;
+        for o in self.output.list("errors/").await.unwrap() {
+            let bytes = self.output.get(&o.key).await.unwrap().unwrap();
+            dead += bytes.iter().filter(|b| **b == b'\n').count();
+        }
+        (rows, dead)
+    }
+}
+
+async fn stop(token: &CancellationToken, handles: Vec<JoinHandle<RunSummary>>) -> Vec<RunSummary> {
+    token.cancel();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(tokio::time::timeout(DEADLINE, h).await.unwrap().unwrap());
+    }
+    out
+}
+
+fn assert_path(key: &str) {
+    let name = key.rsplit('/').next().unwrap();
+    assert!(
+        name.starts_with("shardId-")
+            && name.contains("-e")
+            && Path::new(name).extension().is_some(),
+        "unexpected key {key}"
+    );
+}
+
+#[tokio::test]
+async fn two_workers_commit_every_event_exactly_once() {
+    let mut fleet = Fleet::new();
+    let ids = fleet.write(400, 6).await;
+    let token = CancellationToken::new();
+    let handles = vec![fleet.worker("w1", &token), fleet.worker("w2", &token)];
+    fleet.wait_caught_up().await;
+    let summaries = stop(&token, handles).await;
+
+    let (rows, dead) = fleet.output().await;
+    let total: usize = rows.values().sum();
+    let dupes: Vec<_> = rows.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dupes.is_empty(), "duplicated event ids: {dupes:?}");
+    assert_eq!(rows.keys().cloned().collect::<HashSet<_>>(), ids);
+    assert_eq!(total, 400, "rows = events - dead letters - dropped");
+    assert_eq!(dead, 6, "every corrupt record is a dead letter");
+    let committed: u64 = summaries.iter().map(|s| s.committed.ok).sum();
+    assert_eq!(committed, 400, "{summaries:?}");
+    assert!(
+        summaries.iter().all(|s| s.leases_taken > 0),
+        "both workers worked: {summaries:?}"
+    );
+    for o in fleet.output.list("").await.unwrap() {
+        assert_path(&o.key);
+    }
+    for l in fleet.leases.list().await.unwrap() {
+        assert_eq!(l.lease_owner, None, "released at shutdown: {l:?}");
+    }
+}
+
+#[tokio::test]
+async fn survivor_takes_over_a_crashed_worker() {
+    let mut fleet = Fleet::new();
+    let mut ids = fleet.write(200, 0).await;
+    let token = CancellationToken::new();
+    let crashing = CancellationToken::new();
+    let w1 = fleet.worker("w1", &crashing);
+    let w2 = fleet.worker("w2", &token);
+    fleet.wait_caught_up().await;
+    // Wait until the two workers share the shards, so the crash orphans some leases.
+    let started = std::time::Instant::now();
+    while !fleet
+        .leases
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .any(|l| l.lease_owner.as_deref() == Some("w1"))
+    {
+        assert!(started.elapsed() < DEADLINE, "w1 holds nothing");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    w1.abort(); // a crash: no flush, no release
+    let _ = w1.await;
+    ids.extend(fleet.write(200, 0).await);
+    fleet.wait_caught_up().await;
+    let summaries = stop(&token, vec![w2]).await;
+
+    let (rows, _) = fleet.output().await;
+    assert_eq!(
+        rows.keys().cloned().collect::<HashSet<_>>(),
+        ids,
+        "lost events"
+    );
+    assert!(summaries[0].leases_taken >= 2, "{summaries:?}");
+    for l in fleet.leases.list().await.unwrap() {
+        assert_eq!(l.lease_owner, None, "released at shutdown: {l:?}");
+    }
+}
+
+#[tokio::test]
+async fn split_parent_is_finished_before_its_children() {
+    let mut fleet = Fleet::new();
+    let mut ids = fleet.write(200, 0).await;
+    let token = CancellationToken::new();
+    let w1 = fleet.worker("w1", &token);
+    fleet.wait_caught_up().await;
+    let parent = fleet.stream.list_shards().await.unwrap()[0].clone();
+    let mid = parent.hash_key_start + (parent.hash_key_end - parent.hash_key_start) / 2;
+    fleet
+        .stream
+        .split_shard(&parent.shard_id, mid)
+        .await
+        .unwrap();
+    ids.extend(fleet.write(200, 0).await);
+    fleet.wait_caught_up().await;
+    let summaries = stop(&token, vec![w1]).await;
+
+    let (rows, _) = fleet.output().await;
+    assert_eq!(
+        rows.keys().cloned().collect::<HashSet<_>>(),
+        ids,
+        "lost events"
+    );
+    assert!(rows.values().all(|n| *n == 1), "duplicates");
+    assert_eq!(summaries[0].shards_finished, 1, "{summaries:?}");
+    let leases = fleet.leases.list().await.unwrap();
+    let p = leases
+        .iter()
+        .find(|l| l.lease_key == parent.shard_id)
+        .unwrap();
+    assert_eq!(p.checkpoint, Checkpoint::ShardEnd);
+    assert_eq!(p.child_shard_ids.len(), 2, "{p:?}");
+    for child in &p.child_shard_ids {
+        let c = leases.iter().find(|l| &l.lease_key == child).unwrap();
+        assert_eq!(c.parent_shard_ids, vec![parent.shard_id.clone()]);
+    }
+}

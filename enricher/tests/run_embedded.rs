@@ -19,7 +19,7 @@ use shared::stream::{
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -197,6 +197,27 @@ async fn two_workers_commit_every_event_exactly_once() {
     let token = CancellationToken::new();
     let handles = vec![fleet.worker("w1", &token), fleet.worker("w2", &token)];
     fleet.wait_caught_up().await;
+    // Balancing converges to 2/2 within a few heartbeats; wait for it so that the check below
+    // does not depend on how fast the first worker drained everything.
+    let started = Instant::now();
+    loop {
+        let owners: HashSet<String> = fleet
+            .leases
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|l| l.lease_owner)
+            .collect();
+        if owners.len() == 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "leases never spread: {owners:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let summaries = stop(&token, handles).await;
 
     let (rows, dead) = fleet.output().await;

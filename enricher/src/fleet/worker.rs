@@ -86,7 +86,13 @@ struct Worker {
     summary: RunSummary,
     last_sync: Option<Instant>,
     rounds: usize,
+    /// Kinesis allows 5 GetRecords calls per second per shard, shared by every consumer of
+    /// the shard: stay within it whatever the heartbeat, so we never cause the throttling.
+    reads: governor::DefaultKeyedRateLimiter<String>,
 }
+
+/// GetRecords calls per second per shard (the Kinesis limit).
+pub const READS_PER_SECOND: u32 = 5;
 
 /// Runs a worker until `shutdown` is cancelled, then commits what it buffered and releases
 /// its leases. Store and stream errors are logged and retried next round: a worker that can
@@ -101,6 +107,9 @@ pub async fn run(cfg: WorkerConfig, shutdown: CancellationToken) -> anyhow::Resu
         summary: RunSummary::default(),
         last_sync: None,
         rounds: 0,
+        reads: governor::RateLimiter::keyed(governor::Quota::per_second(
+            std::num::NonZeroU32::new(READS_PER_SECOND).unwrap_or(std::num::NonZeroU32::MIN),
+        )),
     };
     let mut tick = tokio::time::interval(heartbeat.max(Duration::from_millis(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

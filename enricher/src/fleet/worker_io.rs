@@ -23,6 +23,9 @@ impl Worker {
             if Instant::now() >= deadline {
                 break;
             }
+            if self.reads.check_key(&key.to_string()).is_err() {
+                break; // this shard's read budget is spent: continue next round
+            }
             let Some(h) = self.held.get_mut(key) else {
                 return Ok(());
             };

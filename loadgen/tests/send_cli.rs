@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{loadgen, percent_decode, Server};
+use common::{loadgen, Server};
+use shared::percent::decode_strict as percent_decode;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 

@@ -24,23 +24,7 @@ fn synth(dir: &Path, name: &str, args: &[&str]) -> (Vec<u8>, String) {
     (std::fs::read(&path).expect("read output"), stderr)
 }
 
-/// Strict percent-decoding: `%XX` only; `None` on a malformed escape or invalid UTF-8.
-fn strict_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
+use shared::percent::decode_strict as strict_decode;
 
 /// What a URL query parser does first: `+` is a space, a malformed `%` stays as it is.
 fn form_decode(s: &str) -> String {

@@ -12,6 +12,7 @@ pub mod lease;
 pub mod object_store;
 pub mod parquet_io;
 pub mod partition;
+pub mod percent;
 pub mod record;
 pub mod schema;
 pub mod stream;

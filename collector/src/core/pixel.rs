@@ -11,26 +11,7 @@ pub struct PixelHit {
     pub domain: Option<String>,
 }
 
-/// Decodes `%XX` escapes (and nothing else: the tracker uses encodeURIComponent, so `+` is a
-/// literal plus). Returns `None` on a malformed escape or when the result is not UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = b.get(i + 1..i + 3)?;
-            let hi = (hex[0] as char).to_digit(16)?;
-            let lo = (hex[1] as char).to_digit(16)?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
+use shared::percent::decode_strict as percent_decode;
 
 /// True when `s` percent-decodes to valid UTF-8 (same rule as [`percent_decode`]).
 fn valid_encoding(s: &str) -> bool {
@@ -181,13 +162,5 @@ mod tests {
         fn validation_matches_decoding(s in r"([a-z]|%[0-9A-Fa-f]{2}|%|%[G-Z]|\x{e9}){0,12}") {
             proptest::prop_assert_eq!(valid_encoding(&s), percent_decode(&s).is_some(), "{}", s);
         }
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b+c").as_deref(), Some("a b+c"));
-        assert_eq!(percent_decode("%").as_deref(), None);
-        assert_eq!(percent_decode("%4").as_deref(), None);
-        assert_eq!(percent_decode("%e2%82%ac").as_deref(), Some("€"));
     }
 }

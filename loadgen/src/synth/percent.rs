@@ -99,24 +99,7 @@ pub fn json_string(value: &str, out: &mut String) {
 pub(crate) mod tests {
     use super::*;
 
-    /// Strict percent-decoding (`%XX` only, `+` stays `+`); `None` on a malformed escape or
-    /// invalid UTF-8. Shared with the encoder tests.
-    pub(crate) fn percent_decode(s: &str) -> Option<String> {
-        let b = s.as_bytes();
-        let mut out = Vec::with_capacity(b.len());
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' {
-                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            } else {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).ok()
-    }
+    pub(crate) use shared::percent::decode_strict as percent_decode;
 
     fn enc(f: fn(&str, &mut String), s: &str) -> String {
         let mut out = String::new();

@@ -14,3 +14,20 @@ echo "== cfn-lint $("$CFN_LINT" --version)"
 echo "== IAM least privilege = the code's AWS calls"
 "$PY" deploy/checks/iam_check.py
 "$PY" deploy/checks/selftest.py
+
+echo "== EC2 variant: systemd units"
+if command -v systemd-analyze >/dev/null; then
+  # Verify copies whose binaries point at stubs (the real ones live in /opt/clickstream/bin on a host).
+  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+  mkdir "$tmp/bin"
+  for b in collector enricher compactor; do printf '#!/bin/sh\n' >"$tmp/bin/$b"; chmod +x "$tmp/bin/$b"; done
+  for f in deploy/ec2/*.service deploy/ec2/*.timer; do
+    sed "s|/opt/clickstream/bin/|$tmp/bin/|g" "$f" >"$tmp/$(basename "$f")"
+  done
+  out=$(cd "$tmp" && systemd-analyze verify --man=no ./*.service ./*.timer 2>&1 || true)
+  if [ -n "$out" ]; then echo "$out" >&2; exit 1; fi
+  echo "systemd-analyze verify: clean"
+else
+  echo "systemd-analyze not installed: unit verification skipped"
+fi
+bash -n deploy/ec2/user-data.sh

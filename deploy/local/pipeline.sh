@@ -2,13 +2,19 @@
 # The whole pipeline on one machine, on the embedded default (no AWS, no emulator):
 # loadgen → HTTP → collector → embedded stream → two enricher workers (shard leases) → Parquet,
 # then a summary of what landed where and a DuckDB query over the Parquet.
-# Usage: deploy/local/pipeline.sh [OUTPUT_DIR]   (PIPELINE_EVENTS=N to change the volume)
-# Stops only the processes it started.
+# Usage: deploy/local/pipeline.sh [--emulators] [OUTPUT_DIR]   (PIPELINE_EVENTS=N to change the volume)
+#   --emulators: the same pipeline on the AWS code paths against local emulators
+#   (scripts/emulators.sh: kinesis-mock for Kinesis, moto for DynamoDB and S3): kinesis://,
+#   dynamodb:// and s3:// URLs instead of the embedded ones; the lake is downloaded for the report.
+# Stops only the processes it started (and, with --emulators, the emulators it started).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+MODE=embedded
+if [ "${1:-}" = "--emulators" ]; then MODE=emulators; shift; fi
 OUT="${1:-out/pipeline}"
-EVENTS="${PIPELINE_EVENTS:-20000}"
+# kinesis-mock takes ~1k records/s: a smaller default volume against the emulators.
+if [ "$MODE" = emulators ]; then EVENTS="${PIPELINE_EVENTS:-2000}"; else EVENTS="${PIPELINE_EVENTS:-20000}"; fi
 CACHE="${CLICKSTREAM_CACHE:-$HOME/.cache/clickstream}"
 VENV="$CACHE/venv"
 
@@ -21,7 +27,9 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 }
-trap cleanup EXIT
+EMU_STARTED=0
+stop_emulators() { if [ "$EMU_STARTED" = 1 ]; then emulators_stop; fi; }
+trap 'cleanup; stop_emulators' EXIT
 
 rm -rf "$OUT"
 mkdir -p "$OUT/logs"
@@ -29,16 +37,32 @@ OUT=$(cd "$OUT" && pwd)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 STREAM="file://$OUT/stream?shards=4"
 LEASES="file://$OUT/leases"
+LAKE="$OUT/lake"
+COLLECTOR_ARGS=(); ENRICHER_ARGS=()
+if [ "$MODE" = emulators ]; then
+  if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+  if ! "$VENV/bin/python" -c "import duckdb, boto3" 2>/dev/null; then
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+  fi
+  source scripts/emulators.sh
+  emulators_install "$VENV"
+  emulators_start "$VENV"; EMU_STARTED=1
+  # Fresh emulators every run, so fixed names. The collector creates the stream and the
+  # workers the lease table (on AWS the stack creates both).
+  STREAM="kinesis://clicks"; LEASES="dynamodb://leases"; LAKE="s3://lake"
+  COLLECTOR_ARGS=(--create-stream-shards 4); ENRICHER_ARGS=(--create-lease-table)
+  "$VENV/bin/python" deploy/local/aws_local.py create-bucket lake
+fi
 
 echo "== collector on 127.0.0.1:$PORT → $STREAM"
-"$BIN/collector" --listen "127.0.0.1:$PORT" --stream "$STREAM" --worker-threads 1 \
+"$BIN/collector" --listen "127.0.0.1:$PORT" --stream "$STREAM" --worker-threads 1 "${COLLECTOR_ARGS[@]}" \
   2>"$OUT/logs/collector.log" & COLLECTOR=$!; PIDS+=($COLLECTOR)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 
 for w in 1 2; do
   echo "== enricher worker w$w (leases in $LEASES)"
-  "$BIN/enricher" run --stream "$STREAM" --leases "$LEASES" --output "$OUT/lake" \
-    --worker-id "w$w" --flush-age-secs 2 >"$OUT/logs/enricher-w$w.out" 2>"$OUT/logs/enricher-w$w.log" & PIDS+=($!)
+  "$BIN/enricher" run --stream "$STREAM" --leases "$LEASES" --output "$LAKE" \
+    --worker-id "w$w" --flush-age-secs 2 "${ENRICHER_ARGS[@]}" >"$OUT/logs/enricher-w$w.out" 2>"$OUT/logs/enricher-w$w.log" & PIDS+=($!)
 done
 
 echo "== loadgen send: $EVENTS pixel hits and $((EVENTS / 10)) /collect events"
@@ -47,6 +71,10 @@ echo "== loadgen send: $EVENTS pixel hits and $((EVENTS / 10)) /collect events"
 
 # Caught up when every lease's checkpoint reached its shard's last sequence number.
 caught_up() {
+  if [ "$MODE" = emulators ]; then
+    "$VENV/bin/python" deploy/local/aws_local.py caught-up --stream clicks --table leases
+    return
+  fi
   python3 - "$OUT/stream/stream.db" "$OUT/leases/leases.db" <<'PY'
 import json, sqlite3, sys
 tip = dict(sqlite3.connect(sys.argv[1]).execute("select shard, max(seq) from records group by shard"))
@@ -68,6 +96,12 @@ caught_up || { echo "enrichers did not catch up within 60 s" >&2; exit 1; }
 
 echo "== stopping (SIGTERM: collector drains; enrichers flush, checkpoint, release leases)"
 cleanup; PIDS=()
+if [ "$MODE" = emulators ]; then
+  STREAM_RECORDS=$("$VENV/bin/python" deploy/local/aws_local.py count --stream clicks)
+  export STREAM_RECORDS
+  "$VENV/bin/python" deploy/local/aws_local.py download --bucket lake --dest "$OUT/lake"
+  stop_emulators; EMU_STARTED=0
+fi
 
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import duckdb" 2>/dev/null; then
   echo "== installing DuckDB (PyPI) into $VENV to query the result"
@@ -77,7 +111,8 @@ fi
 "$VENV/bin/python" - "$OUT" <<'PY'
 import glob, json, os, sqlite3, sys, duckdb
 out = sys.argv[1]
-stream = sqlite3.connect(f"{out}/stream/stream.db").execute("select count(*) from records").fetchone()[0]
+stream = (int(os.environ["STREAM_RECORDS"]) if "STREAM_RECORDS" in os.environ else
+          sqlite3.connect(f"{out}/stream/stream.db").execute("select count(*) from records").fetchone()[0])
 files = glob.glob(f"{out}/lake/incoming/**/*.parquet", recursive=True)
 src = f"read_parquet('{out}/lake/incoming/**/*.parquet', hive_partitioning = true)"
 rows, ids = duckdb.sql(f"select count(*), count(distinct event_id) from {src}").fetchall()[0]

@@ -30,4 +30,4 @@ if command -v systemd-analyze >/dev/null; then
 else
   echo "systemd-analyze not installed: unit verification skipped"
 fi
-bash -n deploy/ec2/user-data.sh deploy/aws/deploy.sh deploy/local/pipeline.sh
+for s in deploy/ec2/user-data.sh deploy/aws/deploy.sh deploy/local/*.sh scripts/build-release.sh; do bash -n "$s"; done

@@ -1,92 +1,10 @@
-//! The object-store capability: put / get / list / delete of whole objects by key.
-//!
-//! Implementations: [`LocalStore`] (the embedded default: a directory) here; S3 arrives with the
-//! enricher fleet. Keys are `/`-separated relative paths. Writes are atomic: a reader sees the
-//! old object, the new object, or nothing — never a torn one (local: temp file, fsync, rename,
-//! fsync directory; S3: PutObject semantics). `put_if_absent` exists for commit manifests,
-//! which must be created exactly once (local: hard link, which fails if the name exists; S3:
-//! `If-None-Match: *`).
+//! [`LocalStore`]: a directory as an object store (the embedded default).
 
+use super::{validate_key, ObjectMeta, ObjectStore, PutOutcome, StoreError};
 use async_trait::async_trait;
 use bytes::Bytes;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-
-/// Errors of an object store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The key is empty, absolute, or has `.`/`..`/empty segments.
-    #[error("invalid object key {0:?}")]
-    InvalidKey(String),
-    /// Local filesystem failure.
-    #[error("I/O error on {key}: {source}")]
-    Io {
-        /// Key involved.
-        key: String,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Remote service failure (S3 adapter).
-    #[error("object store service error: {0}")]
-    Service(String),
-}
-
-impl StoreError {
-    /// Worth retrying (transient).
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Service(_) | StoreError::Io { .. })
-    }
-}
-
-/// Result of a conditional create.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PutOutcome {
-    /// The object was created.
-    Created,
-    /// An object with that key already existed; nothing was written.
-    AlreadyExists,
-}
-
-/// Listing entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectMeta {
-    /// Full key.
-    pub key: String,
-    /// Size in bytes.
-    pub size: u64,
-}
-
-/// Whole-object storage.
-#[async_trait]
-pub trait ObjectStore: Send + Sync {
-    /// Creates or replaces `key`.
-    async fn put(&self, key: &str, body: Bytes) -> Result<(), StoreError>;
-    /// Creates `key` only if it does not exist.
-    async fn put_if_absent(&self, key: &str, body: Bytes) -> Result<PutOutcome, StoreError>;
-    /// Reads `key`; `None` when absent.
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, StoreError>;
-    /// All keys starting with `prefix`, sorted.
-    async fn list(&self, prefix: &str) -> Result<Vec<ObjectMeta>, StoreError>;
-    /// Removes `key` (absent is fine).
-    async fn delete(&self, key: &str) -> Result<(), StoreError>;
-}
-
-/// Checks that a key is a plain relative path (no traversal out of the store's root).
-pub fn validate_key(key: &str) -> Result<(), StoreError> {
-    let bad = key.is_empty()
-        || key.starts_with('/')
-        || key.contains('\\')
-        || key.contains('\0')
-        || key
-            .split('/')
-            .any(|s| s.is_empty() || s == "." || s == "..");
-    if bad {
-        Err(StoreError::InvalidKey(key.to_string()))
-    } else {
-        Ok(())
-    }
-}
 
 /// A directory as an object store.
 #[derive(Debug, Clone)]

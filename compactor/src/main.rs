@@ -1,7 +1,46 @@
-//! `compactor`: not implemented yet; its capability arrives with its own issue. Exits with status 2
-//! so no script mistakes it for a working component.
+//! `compactor`: parse flags, run, print the summary.
 
-fn main() {
-    eprintln!("compactor: not implemented yet (see the project's open issues)");
-    std::process::exit(2);
+use clap::Parser;
+use compactor::cli::{Cli, Command};
+use shared::time::Date;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    shared::telemetry::init_tracing(cli.log_json);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Command::Run(args) => {
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis() as i64;
+            let cfg = args
+                .config(Date::from_epoch_ms(now_ms))
+                .map_err(anyhow::Error::msg)?;
+            tracing::info!(config = ?cfg, "compactor run");
+            let summary = rt.block_on(compactor::run::run(cfg))?;
+            println!("compactor: {summary}");
+        }
+        Command::Live(args) => {
+            let files = rt.block_on(compactor::live::live_files(
+                &args.output,
+                &args.table,
+                args.date.as_deref(),
+                args.domain.as_deref(),
+            ))?;
+            if args.format == "sql" {
+                let quoted: Vec<String> = files
+                    .iter()
+                    .map(|f| format!("'{}'", f.replace('\'', "''")))
+                    .collect();
+                println!("{}", quoted.join(","));
+            } else {
+                for f in files {
+                    println!("{f}");
+                }
+            }
+        }
+    }
+    Ok(())
 }

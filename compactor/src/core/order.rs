@@ -1,0 +1,175 @@
+//! De-duplication by event id and the output order of a partition.
+//!
+//! The adapter reads only the key columns of every input file and hands over one [`KeyRow`] per
+//! row; this module returns which rows survive and in what order, as `(file, row)` pairs. The
+//! row bodies are never held here, so the index of a 2M-row partition is ~70 MB.
+
+use rustc_hash::FxHashSet;
+
+/// The sort and de-duplication key of one input row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyRow {
+    /// event_timestamp, epoch ms.
+    pub ts: i64,
+    /// Rank of daily_visitor_id among the partition's distinct visitors (see [`rank_strings`]).
+    pub visitor: u32,
+    /// event_id as 128 bits (see [`event_id_bits`]).
+    pub event_id: u128,
+    /// Index of the input file (files in key order).
+    pub file: u32,
+    /// Row within the file.
+    pub row: u32,
+}
+
+/// Result of [`dedupe_and_sort`].
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Ordered {
+    /// Surviving rows as `(file, row)`, in output order.
+    pub rows: Vec<(u32, u32)>,
+    /// Rows dropped because an earlier row (in file, row order) had the same event id.
+    pub duplicates: u64,
+}
+
+/// Keeps the first row of every event id (in `(file, row)` order, i.e. input key order, so the
+/// choice is reproducible) and sorts the survivors by event time, then visitor, then event id.
+/// The trailing `(file, row)` only makes the order total; it never decides between two
+/// survivors because their event ids differ.
+pub fn dedupe_and_sort(mut rows: Vec<KeyRow>) -> Ordered {
+    rows.sort_unstable_by_key(|r| (r.file, r.row));
+    let mut seen = FxHashSet::with_capacity_and_hasher(rows.len(), Default::default());
+    let before = rows.len();
+    rows.retain(|r| seen.insert(r.event_id));
+    let duplicates = (before - rows.len()) as u64;
+    drop(seen);
+    rows.sort_unstable_by_key(|r| (r.ts, r.visitor, r.event_id, r.file, r.row));
+    Ordered {
+        rows: rows.into_iter().map(|r| (r.file, r.row)).collect(),
+        duplicates,
+    }
+}
+
+/// Maps interned strings (ids in first-seen order) to their rank in byte order, so the order
+/// of ranks is the order of the strings.
+pub fn rank_strings(strings: &[Box<str>]) -> Vec<u32> {
+    let mut idx: Vec<u32> = (0..strings.len() as u32).collect();
+    idx.sort_unstable_by(|a, b| strings[*a as usize].cmp(&strings[*b as usize]));
+    let mut rank = vec![0u32; strings.len()];
+    for (r, i) in idx.into_iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    rank
+}
+
+/// 128 bits of an event id: the UUID's own bits when it is a canonical hyphenated UUID (what
+/// the enricher writes), else the first 128 bits of its SHA-256 (still a faithful identity for
+/// de-duplication; only the tie-break order among equal timestamps differs).
+pub fn event_id_bits(id: &str) -> u128 {
+    if let Some(bits) = parse_uuid(id.as_bytes()) {
+        return bits;
+    }
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(id.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    u128::from_be_bytes(b)
+}
+
+fn parse_uuid(b: &[u8]) -> Option<u128> {
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            continue;
+        }
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        v = (v << 4) | u128::from(d);
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(ts: i64, visitor: u32, event_id: u128, file: u32, row: u32) -> KeyRow {
+        KeyRow {
+            ts,
+            visitor,
+            event_id,
+            file,
+            row,
+        }
+    }
+
+    #[test]
+    fn table() {
+        // (comment, input rows, expected output, expected duplicates)
+        type Case = (&'static str, Vec<KeyRow>, Vec<(u32, u32)>, u64);
+        let cases: Vec<Case> = vec![
+            ("empty partition", vec![], vec![], 0),
+            (
+                "sorted by time across files",
+                vec![k(30, 0, 1, 0, 0), k(10, 0, 2, 1, 0), k(20, 0, 3, 1, 1)],
+                vec![(1, 0), (1, 1), (0, 0)],
+                0,
+            ),
+            (
+                "equal times: visitor rank, then event id",
+                vec![k(10, 1, 5, 0, 0), k(10, 0, 9, 0, 1), k(10, 0, 7, 0, 2)],
+                vec![(0, 2), (0, 1), (0, 0)],
+                0,
+            ),
+            (
+                "duplicate id in a later file (orphan of a crashed worker) is dropped",
+                vec![k(10, 0, 1, 1, 0), k(10, 0, 1, 0, 3), k(11, 0, 2, 1, 1)],
+                vec![(0, 3), (1, 1)],
+                1,
+            ),
+            (
+                "duplicate with a different timestamp: the first in key order wins",
+                vec![k(50, 0, 1, 0, 0), k(10, 0, 1, 0, 1)],
+                vec![(0, 0)],
+                1,
+            ),
+            (
+                "triple fire",
+                vec![k(1, 0, 4, 2, 0), k(1, 0, 4, 1, 0), k(1, 0, 4, 0, 0)],
+                vec![(0, 0)],
+                2,
+            ),
+        ];
+        for (name, input, want, dups) in cases {
+            let got = dedupe_and_sort(input);
+            assert_eq!(got.rows, want, "{name}");
+            assert_eq!(got.duplicates, dups, "{name}");
+        }
+    }
+
+    #[test]
+    fn ranks_follow_byte_order() {
+        let s: Vec<Box<str>> = ["b", "a", "c", "ab"].iter().map(|x| (*x).into()).collect();
+        assert_eq!(rank_strings(&s), vec![2, 0, 3, 1]);
+    }
+
+    #[test]
+    fn uuid_bits() {
+        assert_eq!(
+            event_id_bits("00000000-0000-0000-0000-00000000000a"),
+            10,
+            "canonical UUID parses"
+        );
+        assert_eq!(
+            event_id_bits("0190AB12-0000-7000-8000-000000000001"),
+            event_id_bits("0190ab12-0000-7000-8000-000000000001")
+        );
+        assert_ne!(event_id_bits("not-a-uuid"), event_id_bits("not-a-uuid2"));
+        assert_eq!(event_id_bits("x"), event_id_bits("x"));
+    }
+}

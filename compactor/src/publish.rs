@@ -1,0 +1,176 @@
+//! Publishing a computed unit: upload its files under the new version, switch the manifest,
+//! delete versions whose grace period is over. Only the object-store trait is used, so the
+//! same code runs on S3 and on a local directory.
+
+use crate::core::manifest::{cleanup, InputFile, Manifest, OutputFile, Retired, FORMAT};
+use crate::error::CompactError;
+use crate::unit::Computed;
+use bytes::Bytes;
+use shared::object_store::{ObjectStore, PutOutcome};
+use shared::partition::escape_value;
+use shared::time::Date;
+
+/// Tables and, for `compacted`, the event types: the key prefixes a unit writes under.
+fn unit_prefixes(domain: &str, date: Date) -> Vec<String> {
+    let d = escape_value(domain);
+    let mut p: Vec<String> = ["pageview", "event", "na"]
+        .iter()
+        .map(|t| format!("compacted/domain_name={d}/event_type={t}/event_date={date}/"))
+        .collect();
+    for t in ["sessions", "stats", "events", "overview_1h", "overview_1d"] {
+        p.push(format!("{t}/domain_name={d}/event_date={date}/"));
+    }
+    p
+}
+
+/// Directory of a unit's manifests.
+pub fn manifest_dir(domain: &str, date: Date) -> String {
+    format!(
+        "_manifests/domain_name={}/event_date={date}",
+        escape_value(domain)
+    )
+}
+
+/// The live manifest of a unit, if any.
+pub async fn read_manifest(
+    store: &dyn ObjectStore,
+    domain: &str,
+    date: Date,
+) -> Result<Option<Manifest>, CompactError> {
+    let key = format!("{}/current.json", manifest_dir(domain, date));
+    match store.get(&key).await? {
+        None => Ok(None),
+        Some(b) => serde_json::from_slice(&b)
+            .map(Some)
+            .map_err(|source| CompactError::Manifest { key, source }),
+    }
+}
+
+/// What the publish step needs besides the computed files.
+pub struct Publish<'a> {
+    /// Domain.
+    pub domain: &'a str,
+    /// Day.
+    pub date: Date,
+    /// New version.
+    pub version: &'a str,
+    /// Inputs the version was computed from.
+    pub inputs: Vec<InputFile>,
+    /// The manifest being replaced.
+    pub previous: Option<Manifest>,
+    /// Intraday snapshot.
+    pub intraday: bool,
+    /// Now, epoch ms.
+    pub now_ms: i64,
+    /// Grace period, ms.
+    pub grace_ms: i64,
+}
+
+/// Uploads, switches, cleans. Returns the new manifest.
+pub async fn publish(
+    store: &dyn ObjectStore,
+    p: Publish<'_>,
+    computed: &Computed,
+) -> Result<Manifest, CompactError> {
+    let mut outputs = Vec::with_capacity(computed.outputs.len());
+    for f in &computed.outputs {
+        let body = std::fs::read(&f.path).map_err(CompactError::scratch(&f.path))?;
+        store.put(&f.key, Bytes::from(body)).await?;
+        outputs.push(OutputFile {
+            table: f.table.clone(),
+            key: f.key.clone(),
+            rows: f.rows,
+            bytes: f.bytes,
+        });
+    }
+    let mut retired: Vec<Retired> = p
+        .previous
+        .as_ref()
+        .map(|m| m.retired.clone())
+        .unwrap_or_default();
+    if let Some(m) = &p.previous {
+        retired.push(Retired {
+            version: m.version.clone(),
+            retired_ms: p.now_ms,
+        });
+    }
+    let mut manifest = Manifest {
+        format: FORMAT,
+        domain_name: p.domain.to_string(),
+        event_date: p.date.to_string(),
+        version: p.version.to_string(),
+        created_ms: p.now_ms,
+        intraday: p.intraday,
+        inputs: p.inputs,
+        outputs,
+        counts: computed.counts.clone(),
+        retired,
+    };
+    let dir = manifest_dir(p.domain, p.date);
+    let body = Bytes::from(serde_json::to_vec_pretty(&manifest).unwrap_or_default());
+    // The version's own manifest is written once (a second writer of the same version name
+    // would be a bug); `current.json` is then replaced in one PUT: that PUT is the switch.
+    if store
+        .put_if_absent(&format!("{dir}/{}.json", p.version), body.clone())
+        .await?
+        == PutOutcome::AlreadyExists
+    {
+        return Err(CompactError::Internal(format!(
+            "version {} already has a manifest",
+            p.version
+        )));
+    }
+    store.put(&format!("{dir}/current.json"), body).await?;
+    tracing::info!(domain = p.domain, date = %p.date, version = p.version, "published");
+
+    let present = present_versions(store, p.domain, p.date).await?;
+    let (delete, keep) = cleanup(
+        p.version,
+        &manifest.retired,
+        &present.0,
+        p.now_ms,
+        p.grace_ms,
+    );
+    for key in present.1.iter().filter(|(v, _)| delete.contains(v)) {
+        store.delete(&key.1).await?;
+    }
+    for v in &delete {
+        store.delete(&format!("{dir}/{v}.json")).await?;
+    }
+    if !delete.is_empty() {
+        tracing::info!(domain = p.domain, date = %p.date, deleted = ?delete, "old versions deleted");
+    }
+    if keep != manifest.retired {
+        manifest.retired = keep;
+        let body = Bytes::from(serde_json::to_vec_pretty(&manifest).unwrap_or_default());
+        store.put(&format!("{dir}/current.json"), body).await?;
+    }
+    Ok(manifest)
+}
+
+/// Version names found under a unit's prefixes, and every (version, key) pair.
+async fn present_versions(
+    store: &dyn ObjectStore,
+    domain: &str,
+    date: Date,
+) -> Result<(Vec<String>, Vec<(String, String)>), CompactError> {
+    let mut versions = Vec::new();
+    let mut keys = Vec::new();
+    for prefix in unit_prefixes(domain, date) {
+        for o in store.list(&prefix).await? {
+            // …/<version>/part-NNNNN.parquet
+            let mut segs = o.key.rsplit('/');
+            let (_, Some(v)) = (segs.next(), segs.next()) else {
+                continue;
+            };
+            if crate::core::manifest::version_created_ms(v).is_none() {
+                continue;
+            }
+            if !versions.iter().any(|x| x == v) {
+                versions.push(v.to_string());
+            }
+            keys.push((v.to_string(), o.key.clone()));
+        }
+    }
+    Ok((versions, keys))
+}

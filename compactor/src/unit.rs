@@ -1,0 +1,271 @@
+//! Computing one unit (one domain, one day): compaction of its three partitions and all tables,
+//! into scratch files. Synchronous; the caller runs it off the async runtime.
+//!
+//! Per partition: (1) read only the key columns of every file and decide the output order
+//! (de-duplicated, sorted); (2) walk that order in chunks, decoding from each file only the rows
+//! the chunk needs (page index: untouched pages are skipped), gathering them into one batch that
+//! feeds the tables on this thread and the compacted-file encoder on a second thread. Memory is
+//! the key index plus a few chunks, whatever the partition's size.
+
+use crate::core::manifest::Counts;
+use crate::core::order::{dedupe_and_sort, rank_strings};
+use crate::error::CompactError;
+use crate::read::{InputFile, Interner};
+use crate::tables::events::EventsTable;
+use crate::tables::overview::OverviewInput;
+use crate::tables::pageviews::PageviewTables;
+use crate::writer::{LocalOutput, RollingWriter};
+use arrow_array::RecordBatch;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use rustc_hash::FxHashMap;
+use shared::parquet_io::ParquetOptions;
+use shared::partition::{escape_value, PartitionKey};
+use shared::record::EventType;
+use shared::time::Date;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Output settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// zstd level of every output file.
+    pub zstd_level: i32,
+    /// Rows per row group.
+    pub row_group_rows: usize,
+    /// A file is closed once it reaches this size.
+    pub target_file_bytes: u64,
+    /// Rows gathered per step (bounds memory: ~1 KB per row decoded).
+    pub chunk_rows: usize,
+    /// Scratch directory for outputs (and staged remote inputs).
+    pub scratch: PathBuf,
+}
+
+/// One input object, readable at a local path.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Key relative to the input URL.
+    pub key: String,
+    /// Local path (in place, or staged).
+    pub path: PathBuf,
+}
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Domain, unescaped.
+    pub domain: String,
+    /// Day.
+    pub date: Date,
+    /// Version name for the output keys.
+    pub version: String,
+    /// Inputs of the pageview, event and na partitions.
+    pub inputs: [Vec<Input>; 3],
+}
+
+/// The event types in [`Plan::inputs`] order.
+pub const TYPES: [EventType; 3] = [EventType::Pageview, EventType::Event, EventType::Na];
+
+/// Scratch files and counters of a unit.
+#[derive(Debug, Default)]
+pub struct Computed {
+    /// Files to publish.
+    pub outputs: Vec<LocalOutput>,
+    /// Counters.
+    pub counts: Counts,
+}
+
+fn table_props(o: &Options) -> Result<WriterProperties, CompactError> {
+    Ok(WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(o.zstd_level).map_err(CompactError::parquet("zstd level"))?,
+        ))
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_max_row_group_row_count(Some(o.row_group_rows))
+        .build())
+}
+
+/// Computes a unit.
+pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
+    let unit_path = format!(
+        "domain_name={}/event_date={}",
+        escape_value(&plan.domain),
+        plan.date
+    );
+    let props = table_props(o)?;
+    let mut out = Computed::default();
+    let mut pageviews = PageviewTables::default();
+    let mut overview = OverviewInput::default();
+    let mut events = EventsTable::new(
+        format!("events/{unit_path}"),
+        &plan.version,
+        o.scratch.clone(),
+        props.clone(),
+        o.target_file_bytes,
+    );
+    for (ty, inputs) in TYPES.iter().zip(&plan.inputs) {
+        if inputs.is_empty() {
+            continue;
+        }
+        let part = PartitionKey {
+            domain_name: plan.domain.clone(),
+            event_type: *ty,
+            event_date: plan.date,
+        };
+        let compacted = RollingWriter::new(
+            "compacted",
+            format!("compacted/{}/{}", part.path(), plan.version),
+            &o.scratch,
+            shared::schema::file_schema(),
+            ParquetOptions {
+                zstd_level: o.zstd_level,
+                row_group_rows: o.row_group_rows,
+            }
+            .writer_properties()
+            .map_err(CompactError::parquet("writer properties"))?,
+            o.target_file_bytes,
+        );
+        let files = compact_partition(&part, inputs, compacted, o, &mut out.counts, |batch| {
+            match ty {
+                EventType::Pageview => {
+                    pageviews.add(batch);
+                    overview.add(batch, true);
+                }
+                EventType::Event => {
+                    events.add(batch)?;
+                    overview.add(batch, false);
+                }
+                EventType::Na => {}
+            }
+            Ok(())
+        })?;
+        out.outputs.extend(files);
+    }
+    out.outputs.extend(events.finish()?);
+    let single = |table: &str, batch: &RecordBatch| -> Result<Vec<LocalOutput>, CompactError> {
+        let mut w = RollingWriter::new(
+            table,
+            format!("{table}/{unit_path}/{}", plan.version),
+            &o.scratch,
+            batch.schema(),
+            props.clone(),
+            o.target_file_bytes,
+        );
+        w.write(batch)?;
+        w.finish()
+    };
+    if let Some((sessions, stats)) = pageviews.finish()? {
+        out.outputs.extend(single("sessions", &sessions)?);
+        out.outputs.extend(single("stats", &stats)?);
+    }
+    if let Some((hourly, daily)) = overview.finish(plan.date.start_ms())? {
+        out.outputs.extend(single("overview_1h", &hourly)?);
+        out.outputs.extend(single("overview_1d", &daily)?);
+    }
+    Ok(out)
+}
+
+/// Compacts one partition; `each` sees every output chunk, in order, before it is encoded.
+fn compact_partition(
+    part: &PartitionKey,
+    inputs: &[Input],
+    mut writer: RollingWriter,
+    o: &Options,
+    counts: &mut Counts,
+    mut each: impl FnMut(&RecordBatch) -> Result<(), CompactError>,
+) -> Result<Vec<LocalOutput>, CompactError> {
+    let started = Instant::now();
+    let files = inputs
+        .iter()
+        .map(|i| InputFile::open(i.key.clone(), i.path.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let total: usize = files.iter().map(|f| f.rows).sum();
+    let mut keys = Vec::with_capacity(total);
+    let mut visitors = Interner::default();
+    for (i, f) in files.iter().enumerate() {
+        f.read_keys(i as u32, &mut keys, &mut visitors)?;
+    }
+    let rank = rank_strings(visitors.strings());
+    drop(visitors);
+    for k in &mut keys {
+        k.visitor = rank[k.visitor as usize];
+    }
+    let ordered = dedupe_and_sort(keys);
+    counts.files_in += files.len() as u64;
+    counts.rows_in += total as u64;
+    counts.duplicates += ordered.duplicates;
+    counts.rows_out += ordered.rows.len() as u64;
+    tracing::info!(
+        partition = %part.path(),
+        files = files.len(),
+        rows = total,
+        duplicates = ordered.duplicates,
+        "partition: keys read and ordered in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // The encoder runs on its own thread (zstd + dictionary encoding are about half the work);
+    // the bounded channel keeps at most one chunk in flight.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
+    std::thread::scope(|scope| {
+        let encoder = scope.spawn(move || -> Result<Vec<LocalOutput>, CompactError> {
+            for batch in rx {
+                writer.write(&batch)?;
+            }
+            writer.finish()
+        });
+        let produced = (|| -> Result<(), CompactError> {
+            let chunks = ordered.rows.chunks(o.chunk_rows.max(1));
+            let n_chunks = chunks.len();
+            let mut last_log = Instant::now();
+            for (c, chunk) in chunks.enumerate() {
+                let batch = gather(&files, chunk)?;
+                each(&batch)?;
+                if tx.send(batch).is_err() {
+                    break; // the encoder failed; its error is reported below
+                }
+                if last_log.elapsed().as_secs() >= 5 {
+                    last_log = Instant::now();
+                    tracing::info!(partition = %part.path(), "progress: chunk {}/{n_chunks}", c + 1);
+                }
+            }
+            Ok(())
+        })();
+        drop(tx);
+        let written = encoder
+            .join()
+            .map_err(|_| CompactError::Internal("encoder thread panicked".into()))?;
+        produced?;
+        written
+    })
+}
+
+/// The rows of one chunk, from all files, in chunk order.
+fn gather(files: &[InputFile], chunk: &[(u32, u32)]) -> Result<RecordBatch, CompactError> {
+    let mut per_file: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    for &(f, r) in chunk {
+        per_file.entry(f).or_default().push(r);
+    }
+    let mut order: Vec<u32> = per_file.keys().copied().collect();
+    order.sort_unstable();
+    let mut slot = FxHashMap::default();
+    let mut batches = Vec::with_capacity(order.len());
+    for (s, f) in order.iter().enumerate() {
+        let rows = per_file.get_mut(f).map(std::mem::take).unwrap_or_default();
+        let mut rows = rows;
+        rows.sort_unstable();
+        batches.push(files[*f as usize].read_rows(&rows)?);
+        slot.insert(*f, (s, rows));
+    }
+    let indices: Vec<(usize, usize)> = chunk
+        .iter()
+        .map(|(f, r)| {
+            let (s, rows) = &slot[f];
+            (*s, rows.partition_point(|x| x < r))
+        })
+        .collect();
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    Ok(arrow_select::interleave::interleave_record_batch(
+        &refs, &indices,
+    )?)
+}

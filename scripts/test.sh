@@ -13,14 +13,18 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating Python venv in $VENV"
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c "import pyarrow, duckdb, mmdb_writer" 2>/dev/null; then
-  echo "== installing test dependencies (pyarrow, duckdb, mmdb-writer) from PyPI"
+if ! "$VENV/bin/python" -c "import pyarrow, duckdb, mmdb_writer, cfnlint" 2>/dev/null; then
+  echo "== installing test dependencies (pyarrow, duckdb, mmdb-writer, cfn-lint) from PyPI"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
 fi
 export CLICKSTREAM_PYTHON="$VENV/bin/python"
 
 source scripts/emulators.sh
 emulators_install "$VENV"
+
+# cfn-lint, the least-privilege check of the task roles against the code's AWS calls (with its
+# self-test), systemd unit verification: deploy/checks/run.sh.
+bash deploy/checks/run.sh "$VENV/bin/python"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -72,6 +72,9 @@ pub struct RunArgs {
     /// Scratch directory for output files before upload (and staged S3 inputs).
     #[arg(long, env = "COMPACTOR_SCRATCH")]
     pub scratch: Option<PathBuf>,
+    /// Test fail point: stop after this many uploads, before the manifest switch.
+    #[arg(long, env = "COMPACTOR_TEST_PAUSE_AFTER_UPLOADS", hide = true)]
+    pub test_pause_after_uploads: Option<usize>,
 }
 
 /// Flags of `live`.
@@ -138,6 +141,7 @@ impl RunArgs {
             intraday: self.intraday,
             force: self.force,
             grace_ms: (self.grace_secs as i64).saturating_mul(1000),
+            pause_after_uploads: self.test_pause_after_uploads,
             options: Options {
                 zstd_level: self.zstd_level,
                 row_group_rows: self.row_group_rows,

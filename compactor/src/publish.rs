@@ -64,6 +64,8 @@ pub struct Publish<'a> {
     pub now_ms: i64,
     /// Grace period, ms.
     pub grace_ms: i64,
+    /// Test fail point (see [`crate::run::RunConfig::pause_after_uploads`]).
+    pub pause_after_uploads: Option<usize>,
 }
 
 /// Uploads, switches, cleans. Returns the new manifest.
@@ -73,7 +75,13 @@ pub async fn publish(
     computed: &Computed,
 ) -> Result<Manifest, CompactError> {
     let mut outputs = Vec::with_capacity(computed.outputs.len());
-    for f in &computed.outputs {
+    for (n, f) in computed.outputs.iter().enumerate() {
+        if p.pause_after_uploads == Some(n) {
+            eprintln!("compactor: paused after {n} uploads (test fail point)");
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
         let body = std::fs::read(&f.path).map_err(CompactError::scratch(&f.path))?;
         store.put(&f.key, Bytes::from(body)).await?;
         outputs.push(OutputFile {

@@ -31,6 +31,9 @@ pub struct RunConfig {
     pub force: bool,
     /// How long a replaced version stays readable.
     pub grace_ms: i64,
+    /// Test fail point: stop (sleep forever) after this many uploads of a unit, before the
+    /// manifest switch, so a test can kill the process in the middle of publishing.
+    pub pause_after_uploads: Option<usize>,
     /// Output settings (the scratch directory is created inside `options.scratch`).
     pub options: Options,
 }
@@ -198,6 +201,7 @@ pub async fn run(cfg: RunConfig) -> Result<Summary, CompactError> {
                 intraday: cfg.intraday,
                 now_ms: now,
                 grace_ms: cfg.grace_ms,
+                pause_after_uploads: cfg.pause_after_uploads,
             },
             &computed,
         )

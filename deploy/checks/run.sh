@@ -14,6 +14,8 @@ echo "== cfn-lint $("$CFN_LINT" --version)"
 echo "== IAM least privilege = the code's AWS calls"
 "$PY" deploy/checks/iam_check.py
 "$PY" deploy/checks/selftest.py
+echo "== smoke deploy of the stack into moto's CloudFormation"
+"$PY" deploy/checks/smoke_moto.py | grep -v '^ok ' || { echo "smoke deploy failed" >&2; "$PY" deploy/checks/smoke_moto.py >&2; exit 1; }
 
 echo "== EC2 variant: systemd units"
 if command -v systemd-analyze >/dev/null; then

@@ -265,3 +265,78 @@ fn arrow_cast_display(a: &arrow_array::ArrayRef) -> Vec<String> {
         })
         .collect()
 }
+
+/// A deterministic pseudo-random day: `visitors` visitors with bursts of pageviews (gaps from
+/// ties to hours), tracking events, /collect shoppers with product actions and purchases
+/// (some sent twice), spread over three overlapping "shard" files per partition, plus orphan
+/// copies of some rows in a fourth file.
+pub fn synthetic_day(lake: &Path, visitors: u8, seed: u64) -> Vec<Hit> {
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut rnd = move |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let paths = ["/", "/a", "/b", "/c", "/blog/x", "/shop", "/p?id=1", "/ü"];
+    let refs = ["Direct / None", "www.google.com", "news.ycombinator.com"];
+    let cities = [Some("Hamburg"), Some("Paris"), None];
+    let mut hits = Vec::new();
+    let mut id: u128 = 0x0190_0000_0000_7000_8000_0000_0000_0000;
+    for v in 1..=visitors {
+        let shopper = v % 4 == 0;
+        let mut t = day().start_ms() + rnd(86_000_000) as i64;
+        let n = 1 + rnd(12);
+        for _ in 0..n {
+            let gap = match rnd(10) {
+                0 => 0,                                        // tie (double fire)
+                1 => 1_800_000,                                // exactly 30 minutes
+                2 => 1_800_001 + rnd(7_200_000) as i64,        // a new session
+                _ => 1 + rnd(600_000) as i64,                  // browsing
+            };
+            t += gap;
+            if Date::from_epoch_ms(t) != day() {
+                break;
+            }
+            id += 1 + u128::from(rnd(3));
+            let mut h = pv(t, v, id, paths[rnd(paths.len() as u64) as usize]);
+            h.referrer = refs[rnd(3) as usize].into();
+            h.city = cities[rnd(3) as usize];
+            if shopper {
+                h.client_id = Some(format!("c{v}"));
+                h.user_id = (v % 8 == 0).then(|| format!("u{}", v / 2));
+            }
+            hits.push(h.clone());
+            if rnd(3) == 0 {
+                id += 1;
+                let mut e = ev(t + rnd(5000) as i64, v, id, ["tabHidden", "scroll", "a/b"][rnd(3) as usize]);
+                if Date::from_epoch_ms(e.ts) != day() {
+                    continue;
+                }
+                e.client_id = h.client_id.clone();
+                e.user_id = h.user_id.clone();
+                if shopper {
+                    let action = ["detail", "click", "add", "remove", "purchase"][rnd(5) as usize];
+                    e.event_name = Some(action.into());
+                    e.action = Some(action.into());
+                    e.products = (0..1 + rnd(3))
+                        .map(|_| (Some(format!("p{}", rnd(6))), (rnd(3) > 0).then(|| 1 + rnd(3) as i32)))
+                        .collect();
+                    if action == "purchase" {
+                        e.transaction = Some(format!("T{v}-{}", rnd(2)));
+                        e.money = [Some(10.0 + rnd(100) as f64 / 4.0), Some(1.5), None];
+                    }
+                }
+                hits.push(e);
+            }
+        }
+    }
+    // Three overlapping shard files per partition (round-robin), and orphan duplicates.
+    for shard in 0..3 {
+        let part: Vec<Hit> = hits.iter().skip(shard).step_by(3).cloned().collect();
+        write_inputs(lake, &format!("shard{shard}.parquet"), &part);
+    }
+    let orphans: Vec<Hit> = hits.iter().step_by(17).cloned().collect();
+    write_inputs(lake, "shard0-orphan.parquet", &orphans);
+    hits
+}

@@ -6,12 +6,17 @@
 use arrow_array::{Array, StringArray};
 use enricher::core::ids::SecretDailySalt;
 use enricher::core::{Engine, EngineConfig};
+use enricher::fleet::chain::committed_manifests;
+use enricher::fleet::manifest::ObjectKind;
+use enricher::fleet::metrics::Health;
+use enricher::fleet::shard::Prefixes;
 use enricher::fleet::worker::{run, RunSummary, WorkerConfig};
 use shared::envelope::{new_event_id, Envelope, HitKind};
 use shared::lease::embedded::EmbeddedLeaseStore;
 use shared::lease::{Checkpoint, LeaseStore};
 use shared::object_store::{LocalStore, ObjectStore};
 use shared::parquet_io::{decode_parquet, ParquetOptions};
+use shared::raw_archive::read_archive;
 use shared::stream::embedded::EmbeddedStream;
 use shared::stream::{
     compare_sequence, PutEntry, PutResult, StreamAdmin, StreamReader, StreamWriter,
@@ -115,10 +120,14 @@ impl Fleet {
             flush_records: 40,
             flush_age: Duration::from_millis(300),
             initial_position: Checkpoint::TrimHorizon,
-            prefix: "incoming".into(),
-            errors_prefix: "errors".into(),
+            prefixes: Prefixes {
+                data: "incoming".into(),
+                errors: "errors".into(),
+                raw: Some("raw".into()),
+            },
             parquet: ParquetOptions::default(),
             drain_deadline: Duration::from_secs(10),
+            health: Arc::new(Health::default()),
         };
         let token = shutdown.clone();
         tokio::spawn(async move { run(cfg, token).await.unwrap() })
@@ -149,25 +158,56 @@ impl Fleet {
         }
     }
 
-    /// Event id → rows holding it, over every Parquet object; and the dead-letter count.
+    /// Event id → rows holding it in the committed view (the manifest chains from the lease
+    /// table, docs/DESIGN.md §6), and the dead-letter count. Also checks that the raw archive
+    /// holds exactly the records each committed batch read.
     async fn output(&self) -> (HashMap<String, usize>, usize) {
+        let chains = committed_manifests(&*self.output, &*self.leases, "incoming")
+            .await
+            .unwrap();
         let mut rows = HashMap::new();
-        for o in self.output.list("incoming/").await.unwrap() {
-            let bytes = self.output.get(&o.key).await.unwrap().unwrap();
-            for batch in decode_parquet(bytes).unwrap() {
-                let col = batch.column_by_name("event_id").unwrap();
-                let ids = col.as_any().downcast_ref::<StringArray>().unwrap();
-                for i in 0..ids.len() {
-                    *rows.entry(ids.value(i).to_string()).or_insert(0) += 1;
+        let mut dead = 0;
+        for m in chains.values().flatten() {
+            let mut raw = 0;
+            for o in &m.objects {
+                let bytes = self.output.get(&o.key).await.unwrap().unwrap();
+                assert_eq!(bytes.len() as u64, o.size, "{}", o.key);
+                match o.kind {
+                    ObjectKind::Data => {
+                        for batch in decode_parquet(bytes).unwrap() {
+                            let col = batch.column_by_name("event_id").unwrap();
+                            let ids = col.as_any().downcast_ref::<StringArray>().unwrap();
+                            for i in 0..ids.len() {
+                                *rows.entry(ids.value(i).to_string()).or_insert(0) += 1;
+                            }
+                        }
+                    }
+                    ObjectKind::Errors => dead += bytes.iter().filter(|b| **b == b'\n').count(),
+                    ObjectKind::Raw => raw += read_archive(&bytes).unwrap().len() as u64,
                 }
             }
-        }
-        let mut dead = 0;
-        for o in self.output.list("errors/").await.unwrap() {
-            let bytes = self.output.get(&o.key).await.unwrap().unwrap();
-            dead += bytes.iter().filter(|b| **b == b'\n').count();
+            assert_eq!(raw, m.counts.read, "raw archive of {}", m.first);
         }
         (rows, dead)
+    }
+
+    /// Parquet objects under the data prefix that no committed manifest names.
+    async fn orphans(&self) -> usize {
+        let chains = committed_manifests(&*self.output, &*self.leases, "incoming")
+            .await
+            .unwrap();
+        let named: HashSet<String> = chains
+            .values()
+            .flatten()
+            .flat_map(|m| m.objects.iter().map(|o| o.key.clone()))
+            .collect();
+        self.output
+            .list("incoming/")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.key.ends_with(".parquet") && !named.contains(&o.key))
+            .count()
     }
 }
 
@@ -234,8 +274,11 @@ async fn two_workers_commit_every_event_exactly_once() {
         "both workers worked: {summaries:?}"
     );
     for o in fleet.output.list("").await.unwrap() {
-        assert_path(&o.key);
+        if !o.key.contains("/_commits/") {
+            assert_path(&o.key);
+        }
     }
+    assert_eq!(fleet.orphans().await, 0, "a clean run leaves no orphans");
     for l in fleet.leases.list().await.unwrap() {
         assert_eq!(l.lease_owner, None, "released at shutdown: {l:?}");
     }

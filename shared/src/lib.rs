@@ -13,6 +13,7 @@ pub mod object_store;
 pub mod parquet_io;
 pub mod partition;
 pub mod percent;
+pub mod raw_archive;
 pub mod record;
 pub mod schema;
 pub mod stream;

@@ -3,5 +3,6 @@
 pub mod bench;
 pub mod common;
 pub mod enrich_file;
+pub mod http;
 pub mod input;
 pub mod run;

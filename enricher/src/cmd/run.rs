@@ -4,12 +4,14 @@
 
 use super::common::EngineArgs;
 use anyhow::Context as _;
+use enricher::fleet::metrics::Health;
+use enricher::fleet::shard::Prefixes;
 use enricher::fleet::worker::{run as run_worker, WorkerConfig};
 use shared::lease::{open_lease_store, Checkpoint};
-use shared::object_store::LocalStore;
+use shared::object_store::open_store;
 use shared::parquet_io::ParquetOptions;
 use shared::stream::{open_stream, StreamUrl};
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,9 +36,9 @@ pub struct Args {
     /// Create the lease table if absent (DynamoDB: PAY_PER_REQUEST).
     #[arg(long, env = "ENRICHER_CREATE_LEASE_TABLE")]
     pub create_lease_table: bool,
-    /// Output directory (the embedded object store).
+    /// Output: `s3://BUCKET/PREFIX` or a directory (`file:///DIR` or a path).
     #[arg(long, env = "ENRICHER_OUTPUT", default_value = "data/lake")]
-    pub output: PathBuf,
+    pub output: String,
     /// Worker id; must be unique per process start (default `host:pid:uuid7`).
     #[arg(long, env = "ENRICHER_WORKER_ID")]
     pub worker_id: Option<String>,
@@ -66,6 +68,20 @@ pub struct Args {
     /// Key prefix of dead letters.
     #[arg(long, env = "ENRICHER_ERRORS_PREFIX", default_value = "errors")]
     pub errors_prefix: String,
+    /// Also archive each committed batch's raw records (gzipped JSON lines) for replays after
+    /// the stream's retention.
+    #[arg(long, env = "ENRICHER_RAW_ARCHIVE")]
+    pub raw_archive: bool,
+    /// Key prefix of the raw archive.
+    #[arg(long, env = "ENRICHER_RAW_PREFIX", default_value = "raw")]
+    pub raw_prefix: String,
+    /// Serve /healthz, /readyz and /metrics here (e.g. 0.0.0.0:9102); off when absent.
+    #[arg(long, env = "ENRICHER_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
+    /// /readyz turns red when a record waits unwritten (or no round ends) this long; default
+    /// twice the flush age plus a minute.
+    #[arg(long, env = "ENRICHER_UNREADY_AFTER_SECS")]
+    pub unready_after_secs: Option<u64>,
     /// Shutdown budget for the final commit and release (below ECS' 30 s stop timeout).
     #[arg(long, env = "ENRICHER_DRAIN_SECS", default_value_t = 25)]
     pub drain_secs: u64,
@@ -102,12 +118,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if args.create_lease_table || args.leases.starts_with("file://") {
             leases.ensure_table().await?;
         }
+        let output = open_store(&args.output)
+            .await
+            .context("opening the output store")?;
+        let shutdown = shared::telemetry::shutdown_on_signals();
+        let health = Arc::new(Health::default());
+        if let Some(addr) = args.http_listen {
+            let threshold = Duration::from_secs(
+                args.unready_after_secs
+                    .unwrap_or(args.flush_age_secs.saturating_mul(2) + 60),
+            );
+            super::http::serve(addr, health.clone(), threshold, shutdown.clone()).await?;
+        }
         let cfg = WorkerConfig {
             worker_id: args.worker_id.clone().unwrap_or_else(default_worker_id),
             source,
             stream: stream.reader,
             leases,
-            output: Arc::new(LocalStore::new(&args.output)),
+            output,
             engine: args.engine.engine()?,
             failover: Duration::from_millis(args.failover_ms.max(3)),
             max_leases: args.max_leases,
@@ -117,12 +145,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 InitialPosition::TrimHorizon => Checkpoint::TrimHorizon,
                 InitialPosition::Latest => Checkpoint::Latest,
             },
-            prefix: args.prefix.clone(),
-            errors_prefix: args.errors_prefix.clone(),
+            prefixes: Prefixes {
+                data: args.prefix.clone(),
+                errors: args.errors_prefix.clone(),
+                raw: args.raw_archive.then(|| args.raw_prefix.clone()),
+            },
+            health,
             parquet: ParquetOptions::default(),
             drain_deadline: Duration::from_secs(args.drain_secs),
         };
-        let summary = run_worker(cfg, shared::telemetry::shutdown_on_signals()).await?;
+        let summary = run_worker(cfg, shutdown).await?;
         println!("{summary:?}");
         Ok(())
     })

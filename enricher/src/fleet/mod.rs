@@ -3,8 +3,12 @@
 //! flushing, checkpointing — built on top, as docs/DESIGN.md describes.
 
 pub mod balance;
+pub mod chain;
 pub mod lease;
+pub mod manifest;
+pub mod metrics;
 pub mod shard;
+pub mod sync;
 pub mod worker;
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! first and last sequence numbers and the lease epoch (docs/DESIGN.md §6), so a retry within a
 //! tenure overwrites and a zombie's objects never collide with the new owner's.
 
+use super::manifest::{ManifestCounts, ManifestObject, ObjectKind};
 use crate::core::{Engine, Origin, Outcome};
 use crate::output::{OutputError, PartitionedBatches};
 use bytes::Bytes;
@@ -11,6 +12,7 @@ use shared::lease::{Checkpoint, Fence};
 use shared::object_store::{ObjectStore, StoreError};
 use shared::parquet_io::ParquetOptions;
 use shared::partition::{escape_value, object_key};
+use shared::raw_archive::RawArchiveWriter;
 use shared::stream::{ShardCursor, StreamRecord};
 use shared::time::Date;
 use std::collections::BTreeMap;
@@ -37,6 +39,27 @@ impl BatchCounts {
         self.dropped += other.dropped;
         self.failed += other.failed;
     }
+
+    /// As written into a manifest.
+    pub fn manifest(&self) -> ManifestCounts {
+        ManifestCounts {
+            read: self.read,
+            ok: self.ok,
+            dropped: self.dropped,
+            failed: self.failed,
+        }
+    }
+}
+
+/// Where a batch's objects go.
+#[derive(Debug, Clone)]
+pub struct Prefixes {
+    /// Enriched Parquet (and its `_commits/`).
+    pub data: String,
+    /// Dead letters.
+    pub errors: String,
+    /// Raw archive, when enabled.
+    pub raw: Option<String>,
 }
 
 /// Rows read since the last commit of one shard.
@@ -48,12 +71,16 @@ pub struct Buffer {
     last_seq: Option<String>,
     started: Option<Instant>,
     counts: BatchCounts,
+    /// The raw records, when the archive is on.
+    raw: Option<RawArchiveWriter>,
 }
 
 /// A batch written to the object store, not yet committed by a checkpoint.
 pub struct Written {
-    /// Every key written (deleted again if the checkpoint is fenced out).
-    pub keys: Vec<String>,
+    /// Every object written (deleted again if the checkpoint is fenced out).
+    pub objects: Vec<ManifestObject>,
+    /// First sequence number of the batch.
+    pub first_seq: String,
     /// Last sequence number of the batch: the checkpoint to write.
     pub last_seq: String,
     /// What the batch held.
@@ -62,7 +89,7 @@ pub struct Written {
 
 impl Buffer {
     /// Empty.
-    pub fn new(options: &ParquetOptions) -> Result<Self, OutputError> {
+    pub fn new(options: &ParquetOptions, raw_archive: bool) -> Result<Self, OutputError> {
         Ok(Buffer {
             batches: PartitionedBatches::new(options)?,
             dead: BTreeMap::new(),
@@ -70,6 +97,7 @@ impl Buffer {
             last_seq: None,
             started: None,
             counts: BatchCounts::default(),
+            raw: raw_archive.then(RawArchiveWriter::default),
         })
     }
 
@@ -100,6 +128,9 @@ impl Buffer {
             position: 0,
         };
         self.counts.read += 1;
+        if let Some(raw) = &mut self.raw {
+            raw.push(shard, record);
+        }
         match engine.enrich(&record.data, origin) {
             Outcome::Ok(r) => {
                 self.counts.ok += 1;
@@ -138,36 +169,56 @@ impl Buffer {
     pub async fn write(
         &mut self,
         store: &dyn ObjectStore,
-        prefixes: (&str, &str),
+        prefixes: &Prefixes,
         shard: &str,
         epoch: u64,
     ) -> Result<Option<Written>, FlushError> {
         let (Some(first), Some(last)) = (self.first_seq.take(), self.last_seq.take()) else {
             return Ok(None);
         };
-        let (prefix, errors_prefix) = prefixes;
         let name = |ext: &str| format!("{}-{first}-{last}-e{epoch}.{ext}", escape_value(shard));
-        let mut keys = Vec::new();
-        for (partition, bytes, _rows) in self.batches.take_parquet()? {
-            let key = object_key(prefix, &partition, &name("parquet"));
-            store.put(&key, Bytes::from(bytes)).await?;
-            keys.push(key);
-        }
         let day = Date::from_epoch_ms(now_ms());
+        let mut objects = Vec::new();
+        let mut put = async |key: String, body: Vec<u8>, kind, rows| {
+            let size = body.len() as u64;
+            store.put(&key, Bytes::from(body)).await?;
+            objects.push(ManifestObject {
+                key,
+                kind,
+                size,
+                rows,
+            });
+            Ok::<_, FlushError>(())
+        };
+        for (partition, bytes, rows) in self.batches.take_parquet()? {
+            let key = object_key(&prefixes.data, &partition, &name("parquet"));
+            put(key, bytes, ObjectKind::Data, rows as u64).await?;
+        }
         for (kind, lines) in std::mem::take(&mut self.dead) {
             let key = format!(
                 "{}/reason={}/dt={day}/{}",
-                errors_prefix.trim_end_matches('/'),
+                prefixes.errors.trim_end_matches('/'),
                 escape_value(&kind),
                 name("jsonl")
             );
-            store.put(&key, Bytes::from(lines)).await?;
-            keys.push(key);
+            let rows = memchr::memchr_iter(b'\n', &lines).count() as u64;
+            put(key, lines, ObjectKind::Errors, rows).await?;
+        }
+        if let (Some(raw), Some(prefix)) = (&mut self.raw, &prefixes.raw) {
+            let rows = raw.count();
+            let key = format!(
+                "{}/{}/dt={day}/{}",
+                prefix.trim_end_matches('/'),
+                escape_value(shard),
+                name("jsonl.gz")
+            );
+            put(key, raw.finish(), ObjectKind::Raw, rows).await?;
         }
         let counts = std::mem::take(&mut self.counts);
         self.started = None;
         Ok(Some(Written {
-            keys,
+            objects,
+            first_seq: first,
             last_seq: last,
             counts,
         }))
@@ -209,4 +260,10 @@ pub struct Held {
     pub read_to: Option<String>,
     /// Uncommitted rows.
     pub buffer: Buffer,
+    /// Head of this shard's committed manifest chain: `prev` of our next manifest.
+    pub manifest: Option<String>,
+    /// Reads paused until then (throttled).
+    pub pause_until: Option<Instant>,
+    /// Consecutive throttled reads.
+    pub throttles: u32,
 }

@@ -6,13 +6,16 @@
 
 use super::balance::{plan, BalanceConfig};
 use super::lease::{eligible_for_processing, may_start_reading, observe, Observations};
-use super::shard::{BatchCounts, Buffer, Held};
+use super::manifest::sealed_key;
+use super::metrics::{self, Health};
+use super::shard::{BatchCounts, Buffer, Held, Prefixes};
+use super::sync::{leases_to_clean, leases_to_create};
 use crate::core::Engine;
 use shared::lease::{Cas, Checkpoint, Lease, LeaseStore};
 use shared::object_store::ObjectStore;
 use shared::parquet_io::ParquetOptions;
 use shared::stream::{ChildShard, StartPosition, StreamReader};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -49,14 +52,14 @@ pub struct WorkerConfig {
     pub flush_age: Duration,
     /// Where new top-level shards start (children always start at TRIM_HORIZON).
     pub initial_position: Checkpoint,
-    /// Key prefix of enriched Parquet.
-    pub prefix: String,
-    /// Key prefix of dead letters.
-    pub errors_prefix: String,
+    /// Where data, dead letters, manifests and the raw archive go.
+    pub prefixes: Prefixes,
     /// Parquet encoding.
     pub parquet: ParquetOptions,
     /// How long a shutdown may take before leases are left to expire instead.
     pub drain_deadline: Duration,
+    /// Read by the health endpoint.
+    pub health: Arc<Health>,
 }
 
 /// What a run did.
@@ -89,6 +92,8 @@ struct Worker {
     /// Kinesis allows 5 GetRecords calls per second per shard, shared by every consumer of
     /// the shard: stay within it whatever the heartbeat, so we never cause the throttling.
     reads: governor::DefaultKeyedRateLimiter<String>,
+    /// Jitter for throttling backoff.
+    jitter: shared::stream::batching::Jitter,
 }
 
 /// GetRecords calls per second per shard (the Kinesis limit).
@@ -107,6 +112,7 @@ pub async fn run(cfg: WorkerConfig, shutdown: CancellationToken) -> anyhow::Resu
         summary: RunSummary::default(),
         last_sync: None,
         rounds: 0,
+        jitter: shared::stream::batching::Jitter::new(u64::from(std::process::id())),
         reads: governor::RateLimiter::keyed(governor::Quota::per_second(
             std::num::NonZeroU32::new(READS_PER_SECOND).unwrap_or(std::num::NonZeroU32::MIN),
         )),
@@ -150,6 +156,11 @@ impl Worker {
         let now = self.now_ms();
         observe(&mut self.observations, &leases, now);
         self.rebalance(&leases, now).await;
+        let unclaimed = leases
+            .iter()
+            .filter(|l| l.lease_owner.is_none() && l.checkpoint != Checkpoint::ShardEnd)
+            .count();
+        metrics::leases(self.held.len(), unclaimed, leases.len());
         // Reading gets at most one heartbeat per round, so renewals stay on time however much
         // data is waiting; the starting shard rotates so a busy first shard cannot starve the rest.
         let round_deadline = Instant::now() + self.cfg.failover / 3;
@@ -165,6 +176,7 @@ impl Worker {
             }
             let ready = self.held.get(&key).is_some_and(|h| {
                 may_start_reading(h.taken_at_ms, self.now_ms(), self.heartbeat_ms())
+                    && h.pause_until.is_none_or(|t| Instant::now() >= t)
             });
             // Leases we hold but may not process yet (a child whose parent is unfinished
             // cannot be taken by the plan, but a stale take could race a reshard): wait.
@@ -178,42 +190,41 @@ impl Worker {
                 }
             }
         }
+        let oldest = self
+            .held
+            .values()
+            .filter_map(|h| h.buffer.started())
+            .map(|t| metrics::wall_ms() - i64::try_from(t.elapsed().as_millis()).unwrap_or(0))
+            .min();
+        self.cfg.health.round_done(oldest);
         Ok(())
     }
 
-    /// Creates a lease for every listed shard that has none, parents before children.
+    /// Creates a lease for every listed shard that has none (parents before children), and
+    /// cleans up finished parents whose children progressed (docs/DESIGN.md §5).
     async fn sync_shards(&mut self) -> anyhow::Result<()> {
-        let mut shards = self.cfg.stream.list_shards().await?;
-        shards.sort_by(|a, b| {
-            shared::stream::compare_sequence(
-                &a.starting_sequence_number,
-                &b.starting_sequence_number,
-            )
-        });
-        let known: BTreeSet<String> = (self.cfg.leases.list().await?)
-            .into_iter()
-            .map(|l| l.lease_key)
-            .collect();
-        for s in shards.iter().filter(|s| !known.contains(&s.shard_id)) {
-            let parents: Vec<String> = [&s.parent_shard_id, &s.adjacent_parent_shard_id]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect();
-            // Children always start at TRIM_HORIZON: their first record follows the parent's
-            // last, whatever position the fleet started from.
-            let start = if parents.is_empty() {
-                self.cfg.initial_position.clone()
-            } else {
-                Checkpoint::TrimHorizon
-            };
-            let mut lease = Lease::new(&s.shard_id, start);
-            lease.parent_shard_ids = parents;
-            lease.hash_key_range = Some(shared::lease::HashKeyRange {
-                start: s.hash_key_start,
-                end: s.hash_key_end,
-            });
+        let shards = self.cfg.stream.list_shards().await?;
+        let leases = self.cfg.leases.list().await?;
+        for lease in leases_to_create(&shards, &leases, &self.cfg.initial_position) {
             let _ = self.cfg.leases.create_if_absent(&lease).await?;
+        }
+        for l in leases_to_clean(&leases) {
+            // Seal first: the chain must stay reachable once the lease that named it is gone.
+            if let Some(head) = &l.checkpoint_manifest {
+                let seal = sealed_key(&self.cfg.prefixes.data, &l.lease_key);
+                self.cfg
+                    .output
+                    .put_if_absent(&seal, head.clone().into_bytes().into())
+                    .await?;
+            }
+            if let Cas::Applied(_) = self
+                .cfg
+                .leases
+                .delete(&l.lease_key, l.lease_counter)
+                .await?
+            {
+                tracing::info!(shard = %l.lease_key, "finished lease cleaned up");
+            }
         }
         Ok(())
     }
@@ -280,7 +291,7 @@ impl Worker {
     }
 
     fn adopt(&mut self, l: Lease, now: u64) {
-        let (Some(fence), Ok(buffer)) = (l.fence(), Buffer::new(&self.cfg.parquet)) else {
+        let (Some(fence), Ok(buffer)) = (l.fence(), self.new_buffer()) else {
             return;
         };
         tracing::info!(shard = %l.lease_key, epoch = l.lease_counter, "lease taken");
@@ -296,8 +307,15 @@ impl Worker {
                 cursor: None,
                 read_to: None,
                 buffer,
+                manifest: l.checkpoint_manifest,
+                pause_until: None,
+                throttles: 0,
             },
         );
+    }
+
+    fn new_buffer(&self) -> Result<Buffer, crate::output::OutputError> {
+        Buffer::new(&self.cfg.parquet, self.cfg.prefixes.raw.is_some())
     }
 }
 

@@ -2,8 +2,18 @@
 //! then the fenced checkpoint), finish a shard at SHARD_END, drain on shutdown.
 
 use super::{child_lease, start_position, Worker, MAX_READ, READS_PER_ROUND};
-use crate::fleet::shard::Buffer;
-use shared::lease::{Cas, Checkpoint, CheckpointUpdate};
+use shared::stream::batching::Backoff;
+use std::time::Duration;
+
+/// Backoff after a throttled read: 200 ms doubling to 10 s, full jitter.
+const THROTTLE_BACKOFF: Backoff = Backoff {
+    base: Duration::from_millis(200),
+    cap: Duration::from_secs(10),
+};
+use crate::fleet::manifest::{manifest_key, Manifest};
+use crate::fleet::metrics;
+use shared::lease::{Cas, Checkpoint, CheckpointUpdate, Fence, Lease, LeaseStore};
+use shared::object_store::{ObjectStore, PutOutcome};
 use shared::stream::{ChildShard, StartPosition, StreamError};
 use tokio::time::Instant;
 
@@ -58,8 +68,22 @@ impl Worker {
                     h.cursor = None;
                     continue;
                 }
+                Err(StreamError::Throttled(why)) => {
+                    // Another consumer shares the shard's 5 reads/s: back off with full
+                    // jitter so throttled workers do not retry in lockstep.
+                    metrics::throttled();
+                    h.throttles = h.throttles.saturating_add(1);
+                    let wait = THROTTLE_BACKOFF.delay(h.throttles, self.jitter.unit());
+                    h.pause_until = Some(Instant::now() + wait);
+                    tracing::debug!(shard = %key, ?wait, why, "read throttled");
+                    return Ok(());
+                }
                 Err(e) => return Err(e.into()),
             };
+            h.throttles = 0;
+            if let Some(ms) = batch.millis_behind_latest {
+                metrics::millis_behind(key, ms);
+            }
             for r in &batch.records {
                 if let Err(e) = h
                     .buffer
@@ -94,7 +118,7 @@ impl Worker {
     /// Forgets everything read after the last committed checkpoint, so the next round reads it
     /// again: the buffer was consumed by a failed write, or is in an unknown state.
     fn rewind(&mut self, key: &str) {
-        let Ok(buffer) = Buffer::new(&self.cfg.parquet) else {
+        let Ok(buffer) = self.new_buffer() else {
             return;
         };
         if let Some(h) = self.held.get_mut(key) {
@@ -111,15 +135,16 @@ impl Worker {
             .is_some_and(|t| t.elapsed() >= self.cfg.flush_age)
     }
 
-    /// Writes the shard's buffered batch, then checkpoints its last record with our fence.
+    /// Writes the shard's buffered batch, then its manifest (put-if-absent), then checkpoints
+    /// its last record naming the manifest, with our fence (docs/DESIGN.md §6).
     async fn commit(&mut self, key: &str) -> anyhow::Result<Commit> {
         let Some(h) = self.held.get_mut(key) else {
             return Ok(Commit::Lost);
         };
-        let prefixes = (self.cfg.prefix.as_str(), self.cfg.errors_prefix.as_str());
+        let flush_started = Instant::now();
         let written = h
             .buffer
-            .write(self.cfg.output.as_ref(), prefixes, key, h.epoch)
+            .write(self.cfg.output.as_ref(), &self.cfg.prefixes, key, h.epoch)
             .await;
         let written = match written {
             Ok(Some(w)) => w,
@@ -129,22 +154,60 @@ impl Worker {
                 return Err(e.into());
             }
         };
+        let manifest = Manifest {
+            version: 1,
+            shard: key.to_string(),
+            epoch: h.epoch,
+            owner: self.cfg.worker_id.clone(),
+            first: written.first_seq.clone(),
+            last: written.last_seq.clone(),
+            prev: h.manifest.clone(),
+            written_at_ms: metrics::wall_ms(),
+            counts: written.counts.manifest(),
+            objects: written.objects.clone(),
+        };
+        let mkey = manifest_key(
+            &self.cfg.prefixes.data,
+            key,
+            &manifest.first,
+            &manifest.last,
+            h.epoch,
+        );
+        let fence = h.fence.clone();
+        if let Err(e) = publish_manifest(self.cfg.output.as_ref(), &mkey, &manifest).await {
+            self.rewind(key);
+            return Err(e);
+        }
         let checkpoint = Checkpoint::at(&written.last_seq);
-        let update = CheckpointUpdate::position(checkpoint.clone());
-        let cas = match self.cfg.leases.checkpoint(&h.fence, &update).await {
+        let update = CheckpointUpdate {
+            checkpoint: checkpoint.clone(),
+            manifest: Some(mkey.clone()),
+            child_shard_ids: Vec::new(),
+        };
+        let cas = match self.cfg.leases.checkpoint(&fence, &update).await {
             Ok(cas) => cas,
-            Err(e) => {
-                // Unknown whether it applied: re-reading from the last known checkpoint may
-                // write the batch twice (de-duplicable), skipping it could lose it.
-                self.rewind(key);
-                return Err(e.into());
-            }
+            Err(e) => match checkpoint_landed(self.cfg.leases.as_ref(), key, &fence, &mkey).await {
+                // The write applied though its answer was lost: committed.
+                Some(lease) => Cas::Applied(lease),
+                None => {
+                    // Unknown or not applied: re-read from the last known checkpoint; the
+                    // batch gets a new manifest, the old one stays off the chain (orphan).
+                    self.rewind(key);
+                    return Err(e.into());
+                }
+            },
+        };
+        let Some(h) = self.held.get_mut(key) else {
+            return Ok(Commit::Lost);
         };
         match cas {
             Cas::Applied(_) => {
                 h.checkpoint = checkpoint;
+                h.manifest = Some(mkey);
                 self.summary.batches_committed += 1;
                 self.summary.committed.add(&written.counts);
+                metrics::committed(key, &written.counts, &written.objects);
+                metrics::flush_latency(flush_started.elapsed());
                 Ok(Commit::Done)
             }
             Cas::Conflict => {
@@ -153,7 +216,9 @@ impl Worker {
                 // this they would be orphans until vacuum (docs/DESIGN.md §6).
                 tracing::warn!(shard = %key, last = %written.last_seq, "checkpoint fenced out; batch not committed");
                 self.summary.batches_fenced += 1;
-                for k in &written.keys {
+                metrics::fenced();
+                let keys = written.objects.iter().map(|o| o.key.as_str());
+                for k in keys.chain([mkey.as_str()]) {
                     if let Err(e) = self.cfg.output.delete(k).await {
                         tracing::warn!(key = %k, error = %e, "could not delete a fenced object");
                     }
@@ -175,7 +240,8 @@ impl Worker {
         };
         let update = CheckpointUpdate {
             checkpoint: Checkpoint::ShardEnd,
-            manifest: None,
+            // The chain head stays named, so the finished shard's history stays reachable.
+            manifest: h.manifest.clone(),
             child_shard_ids: children.iter().map(|c| c.shard_id.clone()).collect(),
         };
         let fence = h.fence.clone();
@@ -219,4 +285,42 @@ impl Worker {
             }
         }
     }
+}
+
+/// Writes a manifest once. Finding it already there is fine only if it names the same
+/// objects: a retry of this very batch in this tenure (a lost answer).
+async fn publish_manifest(
+    output: &dyn ObjectStore,
+    mkey: &str,
+    manifest: &Manifest,
+) -> anyhow::Result<()> {
+    let body = serde_json::to_vec_pretty(manifest)?;
+    match output.put_if_absent(mkey, body.into()).await? {
+        PutOutcome::Created => Ok(()),
+        PutOutcome::AlreadyExists => {
+            let old = output.get(mkey).await?.unwrap_or_default();
+            let old: Manifest = serde_json::from_slice(&old)?;
+            let same = |m: &Manifest| m.objects.iter().map(|o| o.key.clone()).collect::<Vec<_>>();
+            anyhow::ensure!(
+                same(&old) == same(manifest),
+                "manifest {mkey} exists with other objects"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// After a checkpoint call failed without an answer: the lease if it did apply, `None`
+/// if it did not or we cannot tell.
+async fn checkpoint_landed(
+    leases: &dyn LeaseStore,
+    key: &str,
+    fence: &Fence,
+    mkey: &str,
+) -> Option<Box<Lease>> {
+    let lease = leases.get(key).await.ok()??;
+    let landed = lease.lease_owner.as_deref() == Some(fence.owner.as_str())
+        && lease.lease_counter == fence.counter
+        && lease.checkpoint_manifest.as_deref() == Some(mkey);
+    landed.then(|| Box::new(lease))
 }

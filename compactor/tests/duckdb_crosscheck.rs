@@ -28,8 +28,14 @@ fn duckdb_sql_gives_the_same_tables() {
         .expect("python with duckdb (scripts/test.sh sets CLICKSTREAM_PYTHON)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "cross-check failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "cross-check failed:\n{stdout}\n{stderr}"
+    );
     for table in compactor::tables::TABLES {
-        assert!(stdout.contains(&format!("{table}: ")), "{table} not checked:\n{stdout}");
+        assert!(
+            stdout.contains(&format!("{table}: ")),
+            "{table} not checked:\n{stdout}"
+        );
     }
 }

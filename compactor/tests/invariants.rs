@@ -19,15 +19,31 @@ fn synthetic_day_invariants() {
     cfg.options.chunk_rows = 100;
     cfg.options.row_group_rows = 256;
     let s = run(cfg);
-    let pageviews = hits.iter().filter(|h| h.kind == EventType::Pageview).count() as i64;
+    let pageviews = hits
+        .iter()
+        .filter(|h| h.kind == EventType::Pageview)
+        .count() as i64;
     assert!(s.duplicates > 0, "the orphan file holds duplicates");
-    assert_eq!(s.rows_out, hits.len() as u64, "exactly the distinct events survive");
+    assert_eq!(
+        s.rows_out,
+        hits.len() as u64,
+        "exactly the distinct events survive"
+    );
 
     let stats = table(lake, DAY, "stats").unwrap();
     let sessions = table(lake, DAY, "sessions").unwrap();
-    assert_eq!(ints(&stats, "page_views_cnt").iter().sum::<i64>(), pageviews);
-    assert_eq!(ints(&stats, "visitor_cnt").iter().sum::<i64>(), sessions.num_rows() as i64);
-    for (b, v) in ints(&stats, "bounce_cnt").iter().zip(ints(&stats, "visitor_cnt")) {
+    assert_eq!(
+        ints(&stats, "page_views_cnt").iter().sum::<i64>(),
+        pageviews
+    );
+    assert_eq!(
+        ints(&stats, "visitor_cnt").iter().sum::<i64>(),
+        sessions.num_rows() as i64
+    );
+    for (b, v) in ints(&stats, "bounce_cnt")
+        .iter()
+        .zip(ints(&stats, "visitor_cnt"))
+    {
         assert!(*b <= v);
     }
     assert_eq!(
@@ -35,7 +51,10 @@ fn synthetic_day_invariants() {
         ints(&sessions, "visit_duration_sec").iter().sum::<i64>()
     );
     assert_eq!(ints(&sessions, "pageviews").iter().sum::<i64>(), pageviews);
-    let bounces = col(&sessions, "is_bounce").iter().filter(|b| *b == "true").count() as i64;
+    let bounces = col(&sessions, "is_bounce")
+        .iter()
+        .filter(|b| *b == "true")
+        .count() as i64;
     assert_eq!(ints(&stats, "bounce_cnt").iter().sum::<i64>(), bounces);
     assert!(sessions.num_rows() > 120, "the gap rule split some visits");
 
@@ -46,7 +65,11 @@ fn synthetic_day_invariants() {
         ("count_new_users", "count_active_users"),
         ("count_new_clients", "count_active_clients"),
     ] {
-        assert_eq!(ints(&hourly, new).iter().sum::<i64>(), ints(&daily, active)[0], "{new}");
+        assert_eq!(
+            ints(&hourly, new).iter().sum::<i64>(),
+            ints(&daily, active)[0],
+            "{new}"
+        );
     }
     assert_eq!(ints(&hourly, "pageviews").iter().sum::<i64>(), pageviews);
     assert!(ints(&daily, "transactions")[0] > 0);
@@ -62,7 +85,16 @@ fn synthetic_day_invariants() {
         .outputs
         .iter()
         .filter(|o| o.table == "compacted")
-        .flat_map(|o| std::iter::repeat_n(if o.key.contains("=pageview/") { "pv" } else { "ev" }, o.rows as usize))
+        .flat_map(|o| {
+            std::iter::repeat_n(
+                if o.key.contains("=pageview/") {
+                    "pv"
+                } else {
+                    "ev"
+                },
+                o.rows as usize,
+            )
+        })
         .collect();
     for i in 1..ts.len() {
         if types[i] == types[i - 1] {

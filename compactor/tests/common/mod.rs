@@ -271,7 +271,9 @@ fn arrow_cast_display(a: &arrow_array::ArrayRef) -> Vec<String> {
 /// (some sent twice), spread over three overlapping "shard" files per partition, plus orphan
 /// copies of some rows in a fourth file.
 pub fn synthetic_day(lake: &Path, visitors: u8, seed: u64) -> Vec<Hit> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut rnd = move |n: u64| {
         state = state
             .wrapping_mul(6364136223846793005)
@@ -289,10 +291,10 @@ pub fn synthetic_day(lake: &Path, visitors: u8, seed: u64) -> Vec<Hit> {
         let n = 1 + rnd(12);
         for _ in 0..n {
             let gap = match rnd(10) {
-                0 => 0,                                        // tie (double fire)
-                1 => 1_800_000,                                // exactly 30 minutes
-                2 => 1_800_001 + rnd(7_200_000) as i64,        // a new session
-                _ => 1 + rnd(600_000) as i64,                  // browsing
+                0 => 0,                                 // tie (double fire)
+                1 => 1_800_000,                         // exactly 30 minutes
+                2 => 1_800_001 + rnd(7_200_000) as i64, // a new session
+                _ => 1 + rnd(600_000) as i64,           // browsing
             };
             t += gap;
             if Date::from_epoch_ms(t) != day() {
@@ -309,7 +311,12 @@ pub fn synthetic_day(lake: &Path, visitors: u8, seed: u64) -> Vec<Hit> {
             hits.push(h.clone());
             if rnd(3) == 0 {
                 id += 1;
-                let mut e = ev(t + rnd(5000) as i64, v, id, ["tabHidden", "scroll", "a/b"][rnd(3) as usize]);
+                let mut e = ev(
+                    t + rnd(5000) as i64,
+                    v,
+                    id,
+                    ["tabHidden", "scroll", "a/b"][rnd(3) as usize],
+                );
                 if Date::from_epoch_ms(e.ts) != day() {
                     continue;
                 }
@@ -320,7 +327,12 @@ pub fn synthetic_day(lake: &Path, visitors: u8, seed: u64) -> Vec<Hit> {
                     e.event_name = Some(action.into());
                     e.action = Some(action.into());
                     e.products = (0..1 + rnd(3))
-                        .map(|_| (Some(format!("p{}", rnd(6))), (rnd(3) > 0).then(|| 1 + rnd(3) as i32)))
+                        .map(|_| {
+                            (
+                                Some(format!("p{}", rnd(6))),
+                                (rnd(3) > 0).then(|| 1 + rnd(3) as i32),
+                            )
+                        })
                         .collect();
                     if action == "purchase" {
                         e.transaction = Some(format!("T{v}-{}", rnd(2)));

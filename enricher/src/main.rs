@@ -23,6 +23,12 @@ enum Command {
     Bench(cmd::bench::Args),
     /// Run one worker of the fleet: lease shards, enrich, write Parquet, checkpoint.
     Run(cmd::run::Args),
+    /// List dead letters, or enrich them again into a separate prefix.
+    DeadLetters(cmd::reprocess::DeadLetterArgs),
+    /// Enrich the raw archive again (replay after the stream's retention).
+    ReplayRaw(cmd::reprocess::ReplayRawArgs),
+    /// Delete orphaned objects no committed manifest names.
+    Vacuum(cmd::vacuum::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,5 +43,8 @@ fn main() -> anyhow::Result<()> {
         Command::EnrichFile(args) => cmd::enrich_file::run(args),
         Command::Bench(args) => cmd::bench::run(args),
         Command::Run(args) => cmd::run::run(args),
+        Command::DeadLetters(args) => cmd::reprocess::run_dead_letters(args),
+        Command::ReplayRaw(args) => cmd::reprocess::run_replay_raw(args),
+        Command::Vacuum(args) => cmd::vacuum::run(args),
     }
 }

@@ -10,6 +10,9 @@ use std::io::{BufRead, Write};
 /// One archived stream record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RawLine {
+    /// Stream it was read from (as the enricher names it in derived event ids).
+    #[serde(default)]
+    pub stream: String,
     /// Shard it was read from.
     pub shard: String,
     /// Its sequence number there.
@@ -23,9 +26,10 @@ pub struct RawLine {
 }
 
 impl RawLine {
-    /// Archives `record` of `shard`.
-    pub fn new(shard: &str, record: &StreamRecord) -> Self {
+    /// Archives `record` of `stream`/`shard`.
+    pub fn new(stream: &str, shard: &str, record: &StreamRecord) -> Self {
         RawLine {
+            stream: stream.to_string(),
             shard: shard.to_string(),
             sequence_number: record.sequence_number.clone(),
             partition_key: record.partition_key.clone(),
@@ -65,8 +69,8 @@ pub struct RawArchiveWriter {
 
 impl RawArchiveWriter {
     /// Adds one record.
-    pub fn push(&mut self, shard: &str, record: &StreamRecord) {
-        if serde_json::to_writer(&mut self.lines, &RawLine::new(shard, record)).is_ok() {
+    pub fn push(&mut self, stream: &str, shard: &str, record: &StreamRecord) {
+        if serde_json::to_writer(&mut self.lines, &RawLine::new(stream, shard, record)).is_ok() {
             self.lines.push(b'\n');
             self.count += 1;
         }
@@ -119,7 +123,7 @@ mod tests {
             .collect();
         let mut w = RawArchiveWriter::default();
         for r in &recs {
-            w.push("shardId-1", r);
+            w.push("clicks", "shardId-1", r);
         }
         assert_eq!(w.count(), 3);
         let gz = w.finish();

@@ -5,4 +5,6 @@ pub mod common;
 pub mod enrich_file;
 pub mod http;
 pub mod input;
+pub mod reprocess;
 pub mod run;
+pub mod vacuum;

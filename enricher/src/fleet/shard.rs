@@ -122,14 +122,14 @@ impl Buffer {
         // CloudFront lines carry no id: derive it from (stream, shard, sequence), which a
         // re-read or a replay reproduces, so the compactor can always de-duplicate. The
         // sequence goes into the source text: Kinesis sequence numbers exceed a u64.
-        let origin_source = format!("{source}\0{shard}\0{}", record.sequence_number);
+        let origin_source = stream_origin(source, shard, &record.sequence_number);
         let origin = Origin {
             source: &origin_source,
             position: 0,
         };
         self.counts.read += 1;
         if let Some(raw) = &mut self.raw {
-            raw.push(shard, record);
+            raw.push(source, shard, record);
         }
         match engine.enrich(&record.data, origin) {
             Outcome::Ok(r) => {
@@ -223,6 +223,14 @@ impl Buffer {
             counts,
         }))
     }
+}
+
+/// The origin text of a stream record in derived event ids. CloudFront lines carry no id, so
+/// the id comes from (stream, shard, sequence): a re-read, a replay from the raw archive or a
+/// dead-letter re-drive reproduces it. The sequence goes into the text: Kinesis sequence
+/// numbers exceed a u64.
+pub fn stream_origin(stream: &str, shard: &str, sequence_number: &str) -> String {
+    format!("{stream}\0{shard}\0{sequence_number}")
 }
 
 /// Why a flush failed (the batch stays uncommitted and is re-read later).

@@ -142,3 +142,54 @@ async fn vacuum_redrive_and_replay() {
     );
     assert_eq!(replayed.into_iter().collect::<HashSet<_>>(), ids);
 }
+
+#[tokio::test]
+async fn bounded_backfill_stops_at_the_tip_by_itself() {
+    let mut fleet = Fleet::new();
+    let ids = fleet.write(200, 0).await;
+    let dir = fleet.dir.path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_enricher"))
+        .args([
+            "run",
+            "--to-tip",
+            "--flush-age-secs",
+            "1",
+            "--failover-ms",
+            "600",
+        ])
+        .args([
+            "--prefix",
+            "backfill/b1/incoming",
+            "--errors-prefix",
+            "backfill/b1/errors",
+        ])
+        .arg(format!("--stream=file://{}", dir.join("stream").display()))
+        .arg(format!(
+            "--leases=file://{}",
+            dir.join("backfill-b1").display()
+        ))
+        .arg(format!("--output={}", dir.join("lake").display()))
+        .env("ENRICHER_SALT_SECRET", "test-secret-0123456789")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > common::DEADLINE {
+            child.kill().unwrap();
+            panic!("backfill did not stop by itself");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success());
+    let got = event_ids(&*fleet.output, "backfill/b1/incoming/").await;
+    assert_eq!(got.len(), 200, "each event once");
+    assert_eq!(got.into_iter().collect::<HashSet<_>>(), ids);
+    assert!(
+        fleet.output.list("incoming/").await.unwrap().is_empty(),
+        "production prefix untouched"
+    );
+}

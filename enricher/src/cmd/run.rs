@@ -78,6 +78,17 @@ pub struct Args {
     /// Serve /healthz, /readyz and /metrics here (e.g. 0.0.0.0:9102); off when absent.
     #[arg(long, env = "ENRICHER_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
+    /// Backfill: shards without a lease start at this time (epoch ms, `YYYY-MM-DD` or
+    /// `YYYY-MM-DDTHH:MM:SSZ`) instead of --initial-position.
+    #[arg(long, env = "ENRICHER_FROM", value_parser = parse_time)]
+    pub from: Option<i64>,
+    /// Backfill: stop reading records that arrived after this time, commit, and exit once
+    /// every shard got there. Use with its own --leases and --prefix (docs/operations.md).
+    #[arg(long, env = "ENRICHER_TO", value_parser = parse_time, conflicts_with = "to_tip")]
+    pub to: Option<i64>,
+    /// Backfill: like --to, with the time this run started (the stream's tip).
+    #[arg(long, env = "ENRICHER_TO_TIP")]
+    pub to_tip: bool,
     /// /readyz turns red when a record waits unwritten (or no round ends) this long; default
     /// twice the flush age plus a minute.
     #[arg(long, env = "ENRICHER_UNREADY_AFTER_SECS")]
@@ -141,10 +152,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             max_leases: args.max_leases,
             flush_records: args.flush_records.max(1),
             flush_age: Duration::from_secs(args.flush_age_secs),
-            initial_position: match args.initial_position {
-                InitialPosition::TrimHorizon => Checkpoint::TrimHorizon,
-                InitialPosition::Latest => Checkpoint::Latest,
+            initial_position: match (args.from, args.initial_position) {
+                (Some(ms), _) => Checkpoint::AtTimestamp(ms),
+                (None, InitialPosition::TrimHorizon) => Checkpoint::TrimHorizon,
+                (None, InitialPosition::Latest) => Checkpoint::Latest,
             },
+            stop_at_ms: args
+                .to
+                .or_else(|| args.to_tip.then(enricher::fleet::metrics::wall_ms)),
             prefixes: Prefixes {
                 data: args.prefix.clone(),
                 errors: args.errors_prefix.clone(),
@@ -158,4 +173,50 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{summary:?}");
         Ok(())
     })
+}
+
+/// Epoch ms, a day (`YYYY-MM-DD`, its midnight UTC) or `YYYY-MM-DDTHH:MM:SS[.mmm]Z`.
+fn parse_time(s: &str) -> Result<i64, String> {
+    if let Ok(ms) = s.parse::<i64>() {
+        return Ok(ms);
+    }
+    let bad = || format!("{s:?} is not epoch ms, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+    let (day, time) = s.split_once('T').unwrap_or((s, "00:00:00Z"));
+    let date = shared::time::Date::parse(day).ok_or_else(bad)?;
+    let time = time.strip_suffix('Z').ok_or_else(bad)?;
+    let (hms, millis) = time.split_once('.').unwrap_or((time, "0"));
+    let parts: Vec<i64> = hms
+        .split(':')
+        .map(|p| p.parse::<i64>().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    let [h, m, sec] = parts[..] else {
+        return Err(bad());
+    };
+    let millis: i64 = format!("{millis:0<3}")[..3].parse().map_err(|_| bad())?;
+    if h > 23 || m > 59 || sec > 60 {
+        return Err(bad());
+    }
+    Ok(date.start_ms() + ((h * 60 + m) * 60 + sec) * 1000 + millis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("1700000000123"), Ok(1_700_000_000_123));
+        assert_eq!(parse_time("2023-11-14"), Ok(1_699_920_000_000));
+        assert_eq!(parse_time("2023-11-14T22:13:20Z"), Ok(1_700_000_000_000));
+        assert_eq!(parse_time("2023-11-14T22:13:20.5Z"), Ok(1_700_000_000_500));
+        for bad in [
+            "",
+            "yesterday",
+            "2023-11-14T25:00:00Z",
+            "2023-11-14T22:13:20",
+            "2023-13-01",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
 }

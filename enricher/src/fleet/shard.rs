@@ -274,4 +274,6 @@ pub struct Held {
     pub pause_until: Option<Instant>,
     /// Consecutive throttled reads.
     pub throttles: u32,
+    /// A bounded run (backfill) read everything it should from this shard.
+    pub done: bool,
 }

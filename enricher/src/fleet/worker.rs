@@ -60,6 +60,10 @@ pub struct WorkerConfig {
     pub drain_deadline: Duration,
     /// Read by the health endpoint.
     pub health: Arc<Health>,
+    /// A bounded run (backfill): records that arrived after this time (epoch ms) are not
+    /// read, and the worker stops once every shard reached it or its tip. One worker per
+    /// bounded run, with its own lease table.
+    pub stop_at_ms: Option<i64>,
 }
 
 /// What a run did.
@@ -125,8 +129,13 @@ pub async fn run(cfg: WorkerConfig, shutdown: CancellationToken) -> anyhow::Resu
             () = shutdown.cancelled() => break,
             _ = tick.tick() => {}
         }
-        if let Err(e) = w.round(&shutdown).await {
-            tracing::warn!(error = %e, "round failed; retrying next heartbeat");
+        match w.round(&shutdown).await {
+            Ok(true) => {
+                tracing::info!("bounded run complete");
+                break;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "round failed; retrying next heartbeat"),
         }
     }
     let deadline = w.cfg.drain_deadline;
@@ -146,7 +155,8 @@ impl Worker {
         u64::try_from(self.cfg.failover.as_millis() / 3).unwrap_or(u64::MAX)
     }
 
-    async fn round(&mut self, shutdown: &CancellationToken) -> anyhow::Result<()> {
+    /// One heartbeat; `true` when a bounded run has read everything it should.
+    async fn round(&mut self, shutdown: &CancellationToken) -> anyhow::Result<bool> {
         if self.last_sync.is_none_or(|t| t.elapsed() >= SHARD_SYNC) {
             self.sync_shards().await?;
             self.last_sync = Some(Instant::now());
@@ -175,7 +185,8 @@ impl Worker {
                 break;
             }
             let ready = self.held.get(&key).is_some_and(|h| {
-                may_start_reading(h.taken_at_ms, self.now_ms(), self.heartbeat_ms())
+                !h.done
+                    && may_start_reading(h.taken_at_ms, self.now_ms(), self.heartbeat_ms())
                     && h.pause_until.is_none_or(|t| Instant::now() >= t)
             });
             // Leases we hold but may not process yet (a child whose parent is unfinished
@@ -197,7 +208,12 @@ impl Worker {
             .map(|t| metrics::wall_ms() - i64::try_from(t.elapsed().as_millis()).unwrap_or(0))
             .min();
         self.cfg.health.round_done(oldest);
-        Ok(())
+        let bounded_done = self.cfg.stop_at_ms.is_some()
+            && leases.iter().all(|l| {
+                l.checkpoint == Checkpoint::ShardEnd
+                    || self.held.get(&l.lease_key).is_some_and(|h| h.done)
+            });
+        Ok(bounded_done)
     }
 
     /// Creates a lease for every listed shard that has none (parents before children), and
@@ -310,6 +326,7 @@ impl Worker {
                 manifest: l.checkpoint_manifest,
                 pause_until: None,
                 throttles: 0,
+                done: false,
             },
         );
     }

@@ -85,6 +85,10 @@ impl Worker {
                 metrics::millis_behind(key, ms);
             }
             for r in &batch.records {
+                if self.cfg.stop_at_ms.is_some_and(|stop| r.arrival_ms > stop) {
+                    h.done = true; // a bounded backfill reached its end in this shard
+                    break;
+                }
                 if let Err(e) = h
                     .buffer
                     .push(&mut self.cfg.engine, &self.cfg.source, key, r)
@@ -93,6 +97,12 @@ impl Worker {
                     return Err(e.into());
                 }
                 h.read_to = Some(r.sequence_number.clone());
+            }
+            let at_tip = batch.records.is_empty() && batch.millis_behind_latest == Some(0);
+            if self.cfg.stop_at_ms.is_some() && (h.done || at_tip) {
+                h.done = true;
+                self.commit(key).await?;
+                return Ok(());
             }
             h.cursor = batch.next.clone();
             if batch.is_shard_end() {

@@ -124,6 +124,7 @@ impl Fleet {
             parquet: ParquetOptions::default(),
             drain_deadline: Duration::from_secs(10),
             health: Arc::new(Health::default()),
+            stop_at_ms: None,
         };
         let token = shutdown.clone();
         tokio::spawn(async move { run(cfg, token).await.unwrap() })

@@ -108,7 +108,8 @@ def main():
 
         rules = {r["Name"]: r for r in boto3.client("events", region_name=REGION).list_rules()["Rules"]}
         schedules = sorted(r.get("ScheduleExpression", "") for r in rules.values() if r.get("ScheduleExpression"))
-        check(schedules == ["cron(20 0 * * ? *)", "cron(5 * * * ? *)"], f"compactor schedules {schedules}")
+        check(schedules == ["cron(20 0 * * ? *)", "cron(35 * * * ? *)", "cron(5 * * * ? *)"],
+              f"compactor and vacuum schedules {schedules}")
 
     if errors:
         sys.exit(1)

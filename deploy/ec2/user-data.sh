@@ -43,7 +43,8 @@ cp /opt/clickstream/ec2/*.service /opt/clickstream/ec2/*.timer /etc/systemd/syst
 systemctl daemon-reload
 for c in $COMPONENTS; do
   case "$c" in
-    collector|enricher) systemctl enable --now "$c.service" ;;
+    collector) systemctl enable --now collector.service ;;
+    enricher) systemctl enable --now enricher.service enricher-vacuum.timer ;;
     compactor) systemctl enable --now compactor-daily.timer compactor-hourly.timer ;;
   esac
 done

@@ -17,7 +17,7 @@ use shared::object_store::{LocalStore, ObjectStore};
 use shared::parquet_io::{decode_parquet, ParquetOptions};
 use shared::raw_archive::read_archive;
 use shared::stream::embedded::EmbeddedStream;
-use shared::stream::{compare_sequence, PutEntry, PutResult, StreamWriter};
+use shared::stream::{compare_sequence, PutEntry, PutResult, StreamReader, StreamWriter};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,35 +55,7 @@ impl Fleet {
 
     /// Writes `good` valid pixel envelopes and `bad` corrupt ones; returns the good ids.
     pub async fn write(&mut self, good: usize, bad: usize) -> HashSet<String> {
-        let mut ids = HashSet::new();
-        let mut entries = Vec::new();
-        for i in 0..good + bad {
-            let data = if i < good {
-                let env = Envelope {
-                    event_id: new_event_id(),
-                    arrival_ms: 1_700_000_000_500,
-                    client_ip: "203.0.113.9".parse().unwrap(),
-                    user_agent: CHROME,
-                    referer: Some("https://shop.example.com/"),
-                    kind: HitKind::Pixel,
-                    path: "/hello.gif",
-                    query: QUERY,
-                    body: b"",
-                    request_bytes: 512,
-                    collector_id: "c1",
-                    pop: "FRA",
-                    viewer: None,
-                };
-                ids.insert(env.event_id_string());
-                env.encode()
-            } else {
-                vec![0xFE, 1, 0xFF, 0xFF, 0xFF] // an envelope whose body does not decode
-            };
-            entries.push(PutEntry {
-                partition_key: format!("key-{i}-{}", ids.len()),
-                data: data.into(),
-            });
-        }
+        let (entries, ids) = entries(good, bad);
         for chunk in entries.chunks(500) {
             for r in self.stream.put_batch(chunk).await.unwrap() {
                 let PutResult::Written {
@@ -103,29 +75,12 @@ impl Fleet {
     }
 
     pub fn worker(&self, id: &str, shutdown: &CancellationToken) -> JoinHandle<RunSummary> {
-        let salts = SecretDailySalt::new(b"test-secret-0123456789").unwrap();
-        let cfg = WorkerConfig {
-            worker_id: id.to_string(),
-            source: "test-stream".into(),
-            stream: self.stream.clone(),
-            leases: self.leases.clone(),
-            output: self.output.clone(),
-            engine: Engine::new(Box::new(salts), EngineConfig::default()).unwrap(),
-            failover: Duration::from_millis(600),
-            max_leases: usize::MAX,
-            flush_records: 40,
-            flush_age: Duration::from_millis(300),
-            initial_position: Checkpoint::TrimHorizon,
-            prefixes: Prefixes {
-                data: "incoming".into(),
-                errors: "errors".into(),
-                raw: Some("raw".into()),
-            },
-            parquet: ParquetOptions::default(),
-            drain_deadline: Duration::from_secs(10),
-            health: Arc::new(Health::default()),
-            stop_at_ms: None,
-        };
+        let cfg = worker_config(
+            id,
+            self.stream.clone(),
+            self.leases.clone(),
+            self.output.clone(),
+        );
         let token = shutdown.clone();
         tokio::spawn(async move { run(cfg, token).await.unwrap() })
     }
@@ -155,37 +110,9 @@ impl Fleet {
         }
     }
 
-    /// Event id → rows holding it in the committed view (the manifest chains from the lease
-    /// table, docs/DESIGN.md §6), and the dead-letter count. Also checks that the raw archive
-    /// holds exactly the records each committed batch read.
+    /// See [`committed_rows`].
     pub async fn output(&self) -> (HashMap<String, usize>, usize) {
-        let chains = committed_manifests(&*self.output, &*self.leases, "incoming")
-            .await
-            .unwrap();
-        let mut rows = HashMap::new();
-        let mut dead = 0;
-        for m in chains.values().flatten() {
-            let mut raw = 0;
-            for o in &m.objects {
-                let bytes = self.output.get(&o.key).await.unwrap().unwrap();
-                assert_eq!(bytes.len() as u64, o.size, "{}", o.key);
-                match o.kind {
-                    ObjectKind::Data => {
-                        for batch in decode_parquet(bytes).unwrap() {
-                            let col = batch.column_by_name("event_id").unwrap();
-                            let ids = col.as_any().downcast_ref::<StringArray>().unwrap();
-                            for i in 0..ids.len() {
-                                *rows.entry(ids.value(i).to_string()).or_insert(0) += 1;
-                            }
-                        }
-                    }
-                    ObjectKind::Errors => dead += bytes.iter().filter(|b| **b == b'\n').count(),
-                    ObjectKind::Raw => raw += read_archive(&bytes).unwrap().len() as u64,
-                }
-            }
-            assert_eq!(raw, m.counts.read, "raw archive of {}", m.first);
-        }
-        (rows, dead)
+        committed_rows(&*self.output, &*self.leases).await
     }
 
     /// Parquet objects under the data prefix that no committed manifest names.
@@ -218,4 +145,106 @@ pub async fn stop(
         out.push(tokio::time::timeout(DEADLINE, h).await.unwrap().unwrap());
     }
     out
+}
+
+/// A worker with the tests' small flush settings and the raw archive on.
+pub fn worker_config(
+    id: &str,
+    stream: Arc<dyn StreamReader>,
+    leases: Arc<dyn LeaseStore>,
+    output: Arc<dyn ObjectStore>,
+) -> WorkerConfig {
+    let salts = SecretDailySalt::new(b"test-secret-0123456789").unwrap();
+    WorkerConfig {
+        worker_id: id.to_string(),
+        source: "test-stream".into(),
+        stream,
+        leases,
+        output,
+        engine: Engine::new(Box::new(salts), EngineConfig::default()).unwrap(),
+        failover: Duration::from_millis(600),
+        max_leases: usize::MAX,
+        flush_records: 40,
+        flush_age: Duration::from_millis(300),
+        initial_position: Checkpoint::TrimHorizon,
+        prefixes: Prefixes {
+            data: "incoming".into(),
+            errors: "errors".into(),
+            raw: Some("raw".into()),
+        },
+        parquet: ParquetOptions::default(),
+        drain_deadline: Duration::from_secs(10),
+        health: Arc::new(Health::default()),
+        stop_at_ms: None,
+    }
+}
+
+/// Event id → rows holding it in the committed view (the manifest chains from the lease
+/// table, docs/DESIGN.md §6), and the dead-letter count. Also checks that the raw archive
+/// holds exactly the records each committed batch read.
+pub async fn committed_rows(
+    output: &dyn ObjectStore,
+    leases: &dyn LeaseStore,
+) -> (HashMap<String, usize>, usize) {
+    let chains = committed_manifests(output, leases, "incoming")
+        .await
+        .unwrap();
+    let mut rows = HashMap::new();
+    let mut dead = 0;
+    for m in chains.values().flatten() {
+        let mut raw = 0;
+        for o in &m.objects {
+            let bytes = output.get(&o.key).await.unwrap().unwrap();
+            assert_eq!(bytes.len() as u64, o.size, "{}", o.key);
+            match o.kind {
+                ObjectKind::Data => {
+                    for batch in decode_parquet(bytes).unwrap() {
+                        let col = batch.column_by_name("event_id").unwrap();
+                        let ids = col.as_any().downcast_ref::<StringArray>().unwrap();
+                        for i in 0..ids.len() {
+                            *rows.entry(ids.value(i).to_string()).or_insert(0) += 1;
+                        }
+                    }
+                }
+                ObjectKind::Errors => dead += bytes.iter().filter(|b| **b == b'\n').count(),
+                ObjectKind::Raw => raw += read_archive(&bytes).unwrap().len() as u64,
+            }
+        }
+        assert_eq!(raw, m.counts.read, "raw archive of {}", m.first);
+    }
+    (rows, dead)
+}
+
+/// `good` valid pixel envelopes and `bad` corrupt ones, and the good ids.
+pub fn entries(good: usize, bad: usize) -> (Vec<PutEntry>, HashSet<String>) {
+    let mut ids = HashSet::new();
+    let mut entries = Vec::new();
+    for i in 0..good + bad {
+        let data = if i < good {
+            let env = Envelope {
+                event_id: new_event_id(),
+                arrival_ms: 1_700_000_000_500,
+                client_ip: "203.0.113.9".parse().unwrap(),
+                user_agent: CHROME,
+                referer: Some("https://shop.example.com/"),
+                kind: HitKind::Pixel,
+                path: "/hello.gif",
+                query: QUERY,
+                body: b"",
+                request_bytes: 512,
+                collector_id: "c1",
+                pop: "FRA",
+                viewer: None,
+            };
+            ids.insert(env.event_id_string());
+            env.encode()
+        } else {
+            vec![0xFE, 1, 0xFF, 0xFF, 0xFF] // an envelope whose body does not decode
+        };
+        entries.push(PutEntry {
+            partition_key: format!("key-{i}-{}", ids.len()),
+            data: data.into(),
+        });
+    }
+    (entries, ids)
 }

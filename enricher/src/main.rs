@@ -11,6 +11,9 @@ use clap::{Parser, Subcommand};
     about = "Enrich raw clickstream hits into Hive-partitioned Parquet"
 )]
 struct Cli {
+    /// Log as JSON lines (one object per event, with the span fields such as `shard`).
+    #[arg(long, global = true, env = "ENRICHER_LOG_JSON")]
+    log_json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -32,14 +35,9 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    shared::telemetry::init_tracing(cli.log_json);
+    match cli.command {
         Command::EnrichFile(args) => cmd::enrich_file::run(args),
         Command::Bench(args) => cmd::bench::run(args),
         Command::Run(args) => cmd::run::run(args),

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 /// Kinesis' GetRecords limit per call.
 const MAX_READ: usize = 10_000;
@@ -196,7 +197,8 @@ impl Worker {
                 .find(|l| l.lease_key == key)
                 .is_none_or(|l| eligible_for_processing(l, &leases));
             if ready && eligible {
-                if let Err(e) = self.pump(&key, round_deadline).await {
+                let span = tracing::info_span!("shard", shard = %key);
+                if let Err(e) = self.pump(&key, round_deadline).instrument(span).await {
                     tracing::warn!(shard = %key, error = %e, "shard read failed; retrying");
                 }
             }

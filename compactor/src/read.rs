@@ -12,7 +12,6 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::PageIndexPolicy;
-use rustc_hash::FxHashMap;
 use std::fs::File;
 use std::path::PathBuf;
 
@@ -157,33 +156,4 @@ impl InputFile {
     }
 }
 
-/// Interns strings to dense ids in first-seen order.
-#[derive(Debug, Default)]
-pub struct Interner {
-    ids: FxHashMap<Box<str>, u32>,
-    strings: Vec<Box<str>>,
-}
-
-impl Interner {
-    /// The id of `s`.
-    pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = self.strings.len() as u32;
-        let b: Box<str> = s.into();
-        self.ids.insert(b.clone(), id);
-        self.strings.push(b);
-        id
-    }
-
-    /// The strings, by id.
-    pub fn strings(&self) -> &[Box<str>] {
-        &self.strings
-    }
-
-    /// The strings, by id, consuming the interner.
-    pub fn into_strings(self) -> Vec<Box<str>> {
-        self.strings
-    }
-}
+pub use crate::core::intern::Interner;

@@ -2,6 +2,7 @@
 //! overview aggregations, and the publish decisions (manifests, late data, clean-up). No I/O,
 //! no tokio, no Arrow readers: the adapters feed plain values in row order.
 
+pub mod intern;
 pub mod manifest;
 pub mod order;
 pub mod overview;

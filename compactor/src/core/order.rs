@@ -50,9 +50,13 @@ pub fn dedupe_and_sort(mut rows: Vec<KeyRow>) -> Ordered {
 
 /// Maps interned strings (ids in first-seen order) to their rank in byte order, so the order
 /// of ranks is the order of the strings.
-pub fn rank_strings(strings: &[Box<str>]) -> Vec<u32> {
+pub fn rank_strings<S: AsRef<str>>(strings: &[S]) -> Vec<u32> {
     let mut idx: Vec<u32> = (0..strings.len() as u32).collect();
-    idx.sort_unstable_by(|a, b| strings[*a as usize].cmp(&strings[*b as usize]));
+    idx.sort_unstable_by(|a, b| {
+        strings[*a as usize]
+            .as_ref()
+            .cmp(strings[*b as usize].as_ref())
+    });
     let mut rank = vec![0u32; strings.len()];
     for (r, i) in idx.into_iter().enumerate() {
         rank[i as usize] = r as u32;

@@ -3,6 +3,7 @@
 //! `page_view_id` join that can match twice); `visit_duration_sec_sum` is stored so that an
 //! average over any roll-up is `Σ sum / Σ visitor_cnt`.
 
+use super::intern::Interner;
 use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
 
@@ -24,17 +25,18 @@ pub const STRING_DIMS: [&str; 13] = [
     "request_path",
 ];
 
-/// The dimensions of one stats row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Dims {
+/// The dimensions of one stats row, with strings as interned ids (0 = null, else id + 1) so
+/// that a group costs ~80 bytes however long its values are: a busy site has about one group
+/// per pageview (the 15 dimensions are nearly unique together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupKey {
     /// UTC hour of the event, 0–23.
     pub hour: u8,
-    /// Values of [`STRING_DIMS`], in that order.
-    pub strings: [Option<Box<str>>; 13],
-    /// edge_latitude.
-    pub latitude: Option<f64>,
-    /// edge_longitude.
-    pub longitude: Option<f64>,
+    /// Bit 0: latitude present, bit 1: longitude present.
+    present: u8,
+    strings: [u32; 13],
+    latitude: u64,
+    longitude: u64,
 }
 
 /// The measures of one stats row.
@@ -64,10 +66,10 @@ impl Measures {
 /// Groups pageviews by their dimensions.
 #[derive(Debug, Default)]
 pub struct StatsAgg {
-    index: FxHashMap<Box<[u8]>, u32>,
-    dims: Vec<Dims>,
+    index: FxHashMap<GroupKey, u32>,
+    keys: Vec<GroupKey>,
     measures: Vec<Measures>,
-    key: Vec<u8>,
+    dict: [Interner; 13],
 }
 
 impl StatsAgg {
@@ -79,42 +81,25 @@ impl StatsAgg {
         latitude: Option<f64>,
         longitude: Option<f64>,
     ) -> u32 {
-        // A length-prefixed byte encoding is an exact identity for the tuple (nulls differ
-        // from empty strings) and lets the lookup borrow without allocating.
-        let key = &mut self.key;
-        key.clear();
-        key.push(hour);
-        for s in strings {
-            match s {
-                None => key.push(0),
-                Some(s) => {
-                    key.push(1);
-                    key.extend_from_slice(&(s.len() as u32).to_le_bytes());
-                    key.extend_from_slice(s.as_bytes());
-                }
+        let mut ids = [0u32; 13];
+        for ((id, s), dict) in ids.iter_mut().zip(strings).zip(&mut self.dict) {
+            if let Some(s) = s {
+                *id = dict.intern(s) + 1;
             }
         }
-        for f in [latitude, longitude] {
-            match f {
-                None => key.push(0),
-                Some(f) => {
-                    key.push(1);
-                    key.extend_from_slice(&f.to_bits().to_le_bytes());
-                }
-            }
-        }
-        if let Some(&g) = self.index.get(key.as_slice()) {
-            return g;
-        }
-        let g = self.dims.len() as u32;
-        self.index.insert(key.clone().into_boxed_slice(), g);
-        self.dims.push(Dims {
+        let key = GroupKey {
             hour,
-            strings: strings.map(|s| s.map(Box::from)),
-            latitude,
-            longitude,
-        });
-        self.measures.push(Measures::default());
+            present: u8::from(latitude.is_some()) | (u8::from(longitude.is_some()) << 1),
+            strings: ids,
+            latitude: latitude.map_or(0, f64::to_bits),
+            longitude: longitude.map_or(0, f64::to_bits),
+        };
+        let next = self.keys.len() as u32;
+        let g = *self.index.entry(key).or_insert(next);
+        if g == next {
+            self.keys.push(key);
+            self.measures.push(Measures::default());
+        }
         g
     }
 
@@ -132,10 +117,55 @@ impl StatsAgg {
     }
 
     /// The rows, ordered by hour, then the dimensions in column order (nulls first).
-    pub fn finish(self) -> Vec<(Dims, Measures)> {
-        let mut rows: Vec<_> = self.dims.into_iter().zip(self.measures).collect();
-        rows.sort_by(|a, b| cmp_dims(&a.0, &b.0));
-        rows
+    pub fn finish(self) -> StatsRows {
+        drop(self.index);
+        let mut rows: Vec<_> = self.keys.into_iter().zip(self.measures).collect();
+        let rows_ref = StatsRows {
+            rows: Vec::new(),
+            dict: self.dict,
+        };
+        rows.sort_by(|a, b| rows_ref.cmp(&a.0, &b.0));
+        StatsRows { rows, ..rows_ref }
+    }
+}
+
+/// Finished stats rows and the dictionary their keys refer to.
+#[derive(Debug)]
+pub struct StatsRows {
+    /// Rows in output order.
+    pub rows: Vec<(GroupKey, Measures)>,
+    dict: [Interner; 13],
+}
+
+impl StatsRows {
+    /// String dimension `d` (index into [`STRING_DIMS`]) of a key.
+    pub fn string(&self, key: &GroupKey, d: usize) -> Option<&str> {
+        match key.strings[d] {
+            0 => None,
+            id => Some(self.dict[d].get(id - 1)),
+        }
+    }
+
+    /// edge_latitude of a key.
+    pub fn latitude(&self, key: &GroupKey) -> Option<f64> {
+        (key.present & 1 != 0).then(|| f64::from_bits(key.latitude))
+    }
+
+    /// edge_longitude of a key.
+    pub fn longitude(&self, key: &GroupKey) -> Option<f64> {
+        (key.present & 2 != 0).then(|| f64::from_bits(key.longitude))
+    }
+
+    fn cmp(&self, a: &GroupKey, b: &GroupKey) -> Ordering {
+        let s = |k: &GroupKey, r: std::ops::Range<usize>| -> Vec<Option<&str>> {
+            r.map(|d| self.string(k, d)).collect()
+        };
+        a.hour
+            .cmp(&b.hour)
+            .then_with(|| s(a, 0..2).cmp(&s(b, 0..2)))
+            .then_with(|| cmp_f(self.latitude(a), self.latitude(b)))
+            .then_with(|| cmp_f(self.longitude(a), self.longitude(b)))
+            .then_with(|| s(a, 2..13).cmp(&s(b, 2..13)))
     }
 }
 
@@ -144,15 +174,6 @@ fn cmp_f(a: Option<f64>, b: Option<f64>) -> Ordering {
         (Some(a), Some(b)) => a.total_cmp(&b),
         (a, b) => a.is_some().cmp(&b.is_some()),
     }
-}
-
-fn cmp_dims(a: &Dims, b: &Dims) -> Ordering {
-    a.hour
-        .cmp(&b.hour)
-        .then_with(|| a.strings[..2].cmp(&b.strings[..2]))
-        .then_with(|| cmp_f(a.latitude, b.latitude))
-        .then_with(|| cmp_f(a.longitude, b.longitude))
-        .then_with(|| a.strings[2..].cmp(&b.strings[2..]))
 }
 
 #[cfg(test)]
@@ -186,12 +207,32 @@ mod tests {
         s.add_session(a, false, 10);
         s.add_session(a, true, 0);
         let rows = s.finish();
-        assert_eq!(rows[0].0.hour, 1);
+        assert_eq!(rows.rows.len(), 4);
+        assert_eq!(rows.rows[0].0.hour, 1);
         let m = rows
+            .rows
             .iter()
-            .find(|r| r.0.hour == 3 && r.0.strings[0].is_none() && r.0.latitude.is_none())
+            .find(|r| {
+                r.0.hour == 3 && rows.string(&r.0, 0).is_none() && rows.latitude(&r.0).is_none()
+            })
             .unwrap()
             .1;
+        // Ordered: within hour 3, city null < "", and latitude null < 1.5.
+        let order: Vec<_> = rows
+            .rows
+            .iter()
+            .map(|r| (r.0.hour, rows.string(&r.0, 0), rows.latitude(&r.0)))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                (1, None, None),
+                (3, None, None),
+                (3, None, Some(1.5)),
+                (3, Some(""), None)
+            ]
+        );
+        assert_eq!(rows.string(&rows.rows[0].0, 12), Some("/a"));
         assert_eq!(
             m,
             Measures {

@@ -131,7 +131,8 @@ impl PageviewTables {
 }
 
 fn stats_batch(stats: StatsAgg) -> Result<RecordBatch, ArrowError> {
-    let rows = stats.finish();
+    let stats = stats.finish();
+    let rows = &stats.rows;
     let n = rows.len();
     let mut hour = Int32Builder::with_capacity(n);
     let mut strs: Vec<StringBuilder> = (0..13).map(|_| StringBuilder::new()).collect();
@@ -140,13 +141,13 @@ fn stats_batch(stats: StatsAgg) -> Result<RecordBatch, ArrowError> {
     let mut m: Vec<Int32Builder> = (0..3).map(|_| Int32Builder::with_capacity(n)).collect();
     let mut sum = Int64Builder::with_capacity(n);
     let mut avg = Int32Builder::with_capacity(n);
-    for (d, x) in &rows {
+    for (d, x) in rows {
         hour.append_value(i32::from(d.hour));
-        for (b, s) in strs.iter_mut().zip(&d.strings) {
-            b.append_option(s.as_deref());
+        for (i, b) in strs.iter_mut().enumerate() {
+            b.append_option(stats.string(d, i));
         }
-        lat.append_option(d.latitude);
-        lon.append_option(d.longitude);
+        lat.append_option(stats.latitude(d));
+        lon.append_option(stats.longitude(d));
         // Counts of one domain-day fit i32 (ownstats' INT32 columns).
         m[0].append_value(x.page_views_cnt as i32);
         m[1].append_value(x.visitor_cnt as i32);

@@ -92,7 +92,8 @@ pub struct LiveArgs {
     /// Only this domain.
     #[arg(long)]
     pub domain: Option<String>,
-    /// `lines` (one path per line) or `sql` (a quoted, comma-separated list for read_parquet).
+    /// `lines` (one path per line), `sql` (a quoted, comma-separated list for read_parquet) or
+    /// `athena` (ALTER TABLE statements pointing each partition at its live version).
     #[arg(long, default_value = "lines")]
     pub format: String,
 }

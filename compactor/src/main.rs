@@ -29,7 +29,11 @@ fn main() -> anyhow::Result<()> {
                 args.date.as_deref(),
                 args.domain.as_deref(),
             ))?;
-            if args.format == "sql" {
+            if args.format == "athena" {
+                for stmt in compactor::live::athena_statements(&args.table, &files) {
+                    println!("{stmt}");
+                }
+            } else if args.format == "sql" {
                 let quoted: Vec<String> = files
                     .iter()
                     .map(|f| format!("'{}'", f.replace('\'', "''")))

@@ -464,15 +464,17 @@ def check_settings(t: dict, errors: list):
         errors.append("the salt secret must come from Secrets (Secrets Manager), not Environment")
     if res["EnricherScalableTarget"]["Properties"]["MaxCapacity"] != {"Ref": "ShardCount"}:
         errors.append("enricher MaxCapacity must be the shard count (one lease per shard)")
-    table = res["IncomingEventsTable"]["Properties"]["TableInput"]
-    cols = [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
-    if cols != glue_schema.enriched_columns():
-        want = glue_schema.enriched_columns()
-        diff = [x for x in want if x not in cols] + [x for x in cols if x not in want]
-        errors.append(f"Glue incoming_events columns differ from shared/src/schema.rs: {diff or 'order'}")
-    parts = [p["Name"] for p in table["PartitionKeys"]]
-    if parts != glue_schema.partition_columns():
-        errors.append(f"Glue partition keys {parts} != {glue_schema.partition_columns()}")
+    for logical in ["IncomingEventsTable", "CompactedEventsTable"]:
+        table = res[logical]["Properties"]["TableInput"]
+        name = table["Name"]
+        cols = [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
+        if cols != glue_schema.enriched_columns():
+            want = glue_schema.enriched_columns()
+            diff = [x for x in want if x not in cols] + [x for x in cols if x not in want]
+            errors.append(f"Glue {name} columns differ from shared/src/schema.rs: {diff or 'order'}")
+        parts = [p["Name"] for p in table["PartitionKeys"]]
+        if parts != glue_schema.partition_columns():
+            errors.append(f"Glue {name} partition keys {parts} != {glue_schema.partition_columns()}")
 
 
 def run(template: dict, extra_sources: dict[str, str] | None = None, verbose=False) -> list[str]:

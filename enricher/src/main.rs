@@ -32,6 +32,10 @@ enum Command {
     ReplayRaw(cmd::reprocess::ReplayRawArgs),
     /// Delete orphaned objects no committed manifest names.
     Vacuum(cmd::vacuum::Args),
+    /// Show the lease table, or reset checkpoints (fenced: the owner loses the lease).
+    Leases(cmd::leases::Args),
+    /// Describe, split or merge shards; fill the stream from a file; dump its event ids.
+    Stream(cmd::stream_admin::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -44,5 +48,7 @@ fn main() -> anyhow::Result<()> {
         Command::DeadLetters(args) => cmd::reprocess::run_dead_letters(args),
         Command::ReplayRaw(args) => cmd::reprocess::run_replay_raw(args),
         Command::Vacuum(args) => cmd::vacuum::run(args),
+        Command::Leases(args) => cmd::leases::run(args),
+        Command::Stream(args) => cmd::stream_admin::run(args),
     }
 }

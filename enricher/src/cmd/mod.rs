@@ -5,6 +5,8 @@ pub mod common;
 pub mod enrich_file;
 pub mod http;
 pub mod input;
+pub mod leases;
 pub mod reprocess;
 pub mod run;
+pub mod stream_admin;
 pub mod vacuum;

@@ -103,8 +103,19 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
         props.clone(),
         o.target_file_bytes,
     );
-    for (ty, inputs) in TYPES.iter().zip(&plan.inputs) {
-        if inputs.is_empty() {
+    let mut opened: Vec<Vec<InputFile>> = Vec::with_capacity(3);
+    for inputs in &plan.inputs {
+        opened.push(
+            inputs
+                .iter()
+                .map(|i| InputFile::open(i.key.clone(), i.path.clone()))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+    }
+    let rows = |t: usize| opened[t].iter().map(|f| f.rows).sum::<usize>();
+    overview.reserve(rows(0) + rows(1));
+    for (ty, files) in TYPES.iter().zip(opened) {
+        if files.is_empty() {
             continue;
         }
         let part = PartitionKey {
@@ -125,7 +136,7 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
             .map_err(CompactError::parquet("writer properties"))?,
             o.target_file_bytes,
         );
-        let files = compact_partition(&part, inputs, compacted, o, &mut out.counts, |batch| {
+        let written = compact_partition(&part, files, compacted, o, &mut out.counts, |batch| {
             match ty {
                 EventType::Pageview => {
                     pageviews.add(batch);
@@ -139,7 +150,7 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
             }
             Ok(())
         })?;
-        out.outputs.extend(files);
+        out.outputs.extend(written);
     }
     out.outputs.extend(events.finish()?);
     let single = |table: &str, batch: &RecordBatch| -> Result<Vec<LocalOutput>, CompactError> {
@@ -168,17 +179,13 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
 /// Compacts one partition; `each` sees every output chunk, in order, before it is encoded.
 fn compact_partition(
     part: &PartitionKey,
-    inputs: &[Input],
+    files: Vec<InputFile>,
     mut writer: RollingWriter,
     o: &Options,
     counts: &mut Counts,
     mut each: impl FnMut(&RecordBatch) -> Result<(), CompactError>,
 ) -> Result<Vec<LocalOutput>, CompactError> {
     let started = Instant::now();
-    let files = inputs
-        .iter()
-        .map(|i| InputFile::open(i.key.clone(), i.path.clone()))
-        .collect::<Result<Vec<_>, _>>()?;
     let total: usize = files.iter().map(|f| f.rows).sum();
     let mut keys = Vec::with_capacity(total);
     let mut visitors = Interner::default();

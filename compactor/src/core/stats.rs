@@ -67,7 +67,6 @@ impl Measures {
 #[derive(Debug, Default)]
 pub struct StatsAgg {
     index: FxHashMap<GroupKey, u32>,
-    keys: Vec<GroupKey>,
     measures: Vec<Measures>,
     dict: [Interner; 13],
 }
@@ -94,10 +93,9 @@ impl StatsAgg {
             latitude: latitude.map_or(0, f64::to_bits),
             longitude: longitude.map_or(0, f64::to_bits),
         };
-        let next = self.keys.len() as u32;
+        let next = self.measures.len() as u32;
         let g = *self.index.entry(key).or_insert(next);
         if g == next {
-            self.keys.push(key);
             self.measures.push(Measures::default());
         }
         g
@@ -118,8 +116,14 @@ impl StatsAgg {
 
     /// The rows, ordered by hour, then the dimensions in column order (nulls first).
     pub fn finish(self) -> StatsRows {
-        drop(self.index);
-        let mut rows: Vec<_> = self.keys.into_iter().zip(self.measures).collect();
+        // The map holds each key once; no separate key list is kept while aggregating.
+        let measures = self.measures;
+        let mut rows: Vec<_> = self
+            .index
+            .into_iter()
+            .map(|(k, g)| (k, measures[g as usize]))
+            .collect();
+        drop(measures);
         let rows_ref = StatsRows {
             rows: Vec::new(),
             dict: self.dict,

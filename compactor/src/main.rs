@@ -4,6 +4,12 @@ use clap::Parser;
 use compactor::cli::{Cli, Command};
 use shared::time::Date;
 
+// Arrow batches of a few MB are allocated and freed per chunk on two threads; with glibc's
+// malloc the freed space stays in per-thread arenas (measured: ~250 MB of the peak RSS on the
+// 5M-event day). mimalloc returns it, keeping the peak under the 1 GB budget.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     shared::telemetry::init_tracing(cli.log_json);

@@ -148,7 +148,14 @@ impl InputFile {
             .with_batch_size(rows.len())
             .build()
             .map_err(CompactError::parquet(&self.key))?;
-        let batches = reader.collect::<Result<Vec<_>, _>>()?;
+        let mut batches = reader.collect::<Result<Vec<_>, _>>()?;
+        // One batch is the normal case (batch size = selected rows); concatenating it anyway
+        // would copy every buffer once more.
+        if batches.len() == 1 {
+            if let Some(b) = batches.pop() {
+                return Ok(b);
+            }
+        }
         Ok(arrow_select::concat::concat_batches(
             self.meta.schema(),
             &batches,

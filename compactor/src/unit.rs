@@ -94,6 +94,18 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
     );
     let props = table_props(o)?;
     let mut out = Computed::default();
+    let single = |table: &str, batch: &RecordBatch| -> Result<Vec<LocalOutput>, CompactError> {
+        let mut w = RollingWriter::new(
+            table,
+            format!("{table}/{unit_path}/{}", plan.version),
+            &o.scratch,
+            batch.schema(),
+            props.clone(),
+            o.target_file_bytes,
+        );
+        w.write(batch)?;
+        w.finish()
+    };
     let mut pageviews = PageviewTables::default();
     let mut overview = OverviewInput::default();
     let mut events = EventsTable::new(
@@ -151,24 +163,16 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
             Ok(())
         })?;
         out.outputs.extend(written);
+        if *ty == EventType::Pageview {
+            // Sessions and stats need only pageviews: finishing them before the event
+            // partition keeps their memory out of that partition's peak.
+            if let Some((sessions, stats)) = std::mem::take(&mut pageviews).finish()? {
+                out.outputs.extend(single("sessions", &sessions)?);
+                out.outputs.extend(single("stats", &stats)?);
+            }
+        }
     }
     out.outputs.extend(events.finish()?);
-    let single = |table: &str, batch: &RecordBatch| -> Result<Vec<LocalOutput>, CompactError> {
-        let mut w = RollingWriter::new(
-            table,
-            format!("{table}/{unit_path}/{}", plan.version),
-            &o.scratch,
-            batch.schema(),
-            props.clone(),
-            o.target_file_bytes,
-        );
-        w.write(batch)?;
-        w.finish()
-    };
-    if let Some((sessions, stats)) = pageviews.finish()? {
-        out.outputs.extend(single("sessions", &sessions)?);
-        out.outputs.extend(single("stats", &stats)?);
-    }
     if let Some((hourly, daily)) = overview.finish(plan.date.start_ms())? {
         out.outputs.extend(single("overview_1h", &hourly)?);
         out.outputs.extend(single("overview_1d", &daily)?);

@@ -124,4 +124,22 @@ print(duckdb.sql(f"""
   select domain_name, event_type, source, count(*) as hits, count(distinct daily_visitor_id) as visitors
   from {src} group by all order by hits desc limit 10"""))
 PY
-echo "Output under $OUT/lake (incoming/ Parquet, errors/ dead letters); logs under $OUT/logs"
+
+# The compactor over the days that landed: sorted, de-duplicated daily files and the tables
+# (sessions, stats, events, overview_1h/1d), published per domain-day through manifests.
+cargo build --quiet --release -p compactor
+DAYS=$(find "$OUT/lake/incoming" -type d -name 'event_date=*' | sed 's/.*event_date=//' | sort -u)
+if [ -n "$DAYS" ]; then
+  echo "== compactor run --from $(head -n1 <<<"$DAYS") --to $(tail -n1 <<<"$DAYS")"
+  RUST_LOG=warn "$BIN/compactor" run --input "$OUT/lake/incoming" --output "$OUT/lake/curated" \
+    --from "$(head -n1 <<<"$DAYS")" --to "$(tail -n1 <<<"$DAYS")" --scratch "$OUT/scratch"
+  STATS=$("$BIN/compactor" live --output "$OUT/lake/curated" --table stats --format sql)
+  if [ -n "$STATS" ]; then
+    "$VENV/bin/python" -c "import duckdb, sys; print(duckdb.sql(sys.argv[1]))" "
+      select domain_name, event_date, sum(page_views_cnt) as pageviews, sum(visitor_cnt) as visits,
+             sum(bounce_cnt) as bounces,
+             round(sum(visit_duration_sec_sum) / nullif(sum(visitor_cnt), 0)) as avg_visit_sec
+      from read_parquet([$STATS], hive_partitioning = true) group by all order by pageviews desc"
+  fi
+fi
+echo "Output under $OUT/lake (incoming/ Parquet, errors/ dead letters, curated/ compacted day and tables); logs under $OUT/logs"

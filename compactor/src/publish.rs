@@ -91,18 +91,21 @@ pub async fn publish(
             bytes: f.bytes,
         });
     }
-    let mut retired: Vec<Retired> = p
+    // Retired versions: the previous ones plus the version being replaced. Those whose grace
+    // period is over are deleted right after the switch and not carried into the manifest.
+    let mut candidates: Vec<Retired> = p
         .previous
         .as_ref()
         .map(|m| m.retired.clone())
         .unwrap_or_default();
     if let Some(m) = &p.previous {
-        retired.push(Retired {
+        candidates.push(Retired {
             version: m.version.clone(),
             retired_ms: p.now_ms,
         });
     }
-    let mut manifest = Manifest {
+    let (_, retired) = cleanup(p.version, &candidates, &[], p.now_ms, p.grace_ms);
+    let manifest = Manifest {
         format: FORMAT,
         domain_name: p.domain.to_string(),
         event_date: p.date.to_string(),
@@ -131,29 +134,45 @@ pub async fn publish(
     store.put(&format!("{dir}/current.json"), body).await?;
     tracing::info!(domain = p.domain, date = %p.date, version = p.version, "published");
 
-    let present = present_versions(store, p.domain, p.date).await?;
-    let (delete, keep) = cleanup(
+    // current.json is never rewritten after the switch: a concurrent run of the same unit may
+    // have switched since, and its switch must win.
+    clean(
+        store,
+        p.domain,
+        p.date,
         p.version,
-        &manifest.retired,
-        &present.0,
+        &candidates,
         p.now_ms,
         p.grace_ms,
-    );
-    for key in present.1.iter().filter(|(v, _)| delete.contains(v)) {
-        store.delete(&key.1).await?;
+    )
+    .await?;
+    Ok(manifest)
+}
+
+/// Deletes the versions of a unit whose grace period is over (see [`cleanup`]); `live` and
+/// `retired` come from the live manifest. Also run for units that are up to date.
+pub async fn clean(
+    store: &dyn ObjectStore,
+    domain: &str,
+    date: Date,
+    live: &str,
+    retired: &[Retired],
+    now_ms: i64,
+    grace_ms: i64,
+) -> Result<(), CompactError> {
+    let (versions, keys) = present_versions(store, domain, date).await?;
+    let (delete, _) = cleanup(live, retired, &versions, now_ms, grace_ms);
+    for (_, key) in keys.iter().filter(|(v, _)| delete.contains(v)) {
+        store.delete(key).await?;
     }
+    let dir = manifest_dir(domain, date);
     for v in &delete {
         store.delete(&format!("{dir}/{v}.json")).await?;
     }
     if !delete.is_empty() {
-        tracing::info!(domain = p.domain, date = %p.date, deleted = ?delete, "old versions deleted");
+        tracing::info!(%domain, %date, deleted = ?delete, "old versions deleted");
     }
-    if keep != manifest.retired {
-        manifest.retired = keep;
-        let body = Bytes::from(serde_json::to_vec_pretty(&manifest).unwrap_or_default());
-        store.put(&format!("{dir}/current.json"), body).await?;
-    }
-    Ok(manifest)
+    Ok(())
 }
 
 /// Version names found under a unit's prefixes, and every (version, key) pair.

@@ -148,6 +148,7 @@ pub async fn run(cfg: RunConfig) -> Result<Summary, CompactError> {
         ..Summary::default()
     };
     let total = units.len();
+    let mut pending: Option<Pending> = None;
     for (n, ((domain, date), mut listing)) in units.into_iter().enumerate() {
         for l in &mut listing {
             l.sort_by(|a, b| a.key.cmp(&b.key));
@@ -163,19 +164,33 @@ pub async fn run(cfg: RunConfig) -> Result<Summary, CompactError> {
         match decision {
             Decision::UpToDate => {
                 summary.up_to_date += 1;
+                if let Some(m) = &previous {
+                    crate::publish::clean(
+                        output.as_ref(),
+                        &domain,
+                        date,
+                        &m.version,
+                        &m.retired,
+                        now_ms(),
+                        cfg.grace_ms,
+                    )
+                    .await?;
+                }
                 continue;
             }
             Decision::Changed => summary.late += 1,
             _ => {}
         }
-        let started = Instant::now();
         let now = now_ms();
         let version = version_name(now, (uuid::Uuid::now_v7().as_u128() & 0xffff_ffff) as u32);
+        let staged = local_root
+            .is_none()
+            .then(|| options.scratch.join(format!("in-{n}")));
         let inputs = stage(
             input.clone(),
             local_root.as_ref(),
             &listing,
-            &options.scratch,
+            staged.as_deref(),
         )
         .await?;
         let plan = Plan {
@@ -185,50 +200,89 @@ pub async fn run(cfg: RunConfig) -> Result<Summary, CompactError> {
             inputs,
         };
         let opts = options.clone();
-        let computed =
-            tokio::task::spawn_blocking(move || compute(&plan, &opts).map(|c| (c, plan)))
-                .await
-                .map_err(|e| CompactError::Internal(e.to_string()))??;
-        let (computed, plan) = computed;
-        let manifest = publish(
-            output.as_ref(),
-            Publish {
-                domain: &domain,
-                date,
-                version: &version,
-                inputs: all,
-                previous,
-                intraday: cfg.intraday,
-                now_ms: now,
-                grace_ms: cfg.grace_ms,
-                pause_after_uploads: cfg.pause_after_uploads,
-            },
-            &computed,
-        )
-        .await?;
-        for f in &computed.outputs {
-            let _ = std::fs::remove_file(&f.path);
+        let computing = tokio::task::spawn_blocking(move || compute(&plan, &opts));
+        // The previous unit is uploaded and switched while this one computes (uploads are I/O,
+        // computing is CPU).
+        if let Some(p) = pending.take() {
+            finish(output.as_ref(), &cfg, p, &mut summary).await?;
         }
-        if local_root.is_none() {
-            for i in plan.inputs.iter().flatten() {
-                let _ = std::fs::remove_file(&i.path);
-            }
-        }
-        let c = &manifest.counts;
-        summary.computed += 1;
-        summary.files_in += c.files_in;
-        summary.rows_in += c.rows_in;
-        summary.rows_out += c.rows_out;
-        summary.duplicates += c.duplicates;
-        summary.files_out += manifest.outputs.len() as u64;
-        summary.bytes_out += manifest.outputs.iter().map(|o| o.bytes).sum::<u64>();
-        tracing::info!(
-            %domain, %date, %version, rows_in = c.rows_in, rows_out = c.rows_out,
-            duplicates = c.duplicates, files_out = manifest.outputs.len(),
-            "unit done in {:.1}s", started.elapsed().as_secs_f64()
-        );
+        let computed = computing
+            .await
+            .map_err(|e| CompactError::Internal(e.to_string()))??;
+        pending = Some(Pending {
+            domain,
+            date,
+            version,
+            now,
+            inputs: all,
+            previous,
+            computed,
+            staged,
+            started: Instant::now(),
+        });
+    }
+    if let Some(p) = pending.take() {
+        finish(output.as_ref(), &cfg, p, &mut summary).await?;
     }
     Ok(summary)
+}
+
+/// A computed unit waiting for its upload and switch.
+struct Pending {
+    domain: String,
+    date: Date,
+    version: String,
+    now: i64,
+    inputs: Vec<InputFile>,
+    previous: Option<crate::core::manifest::Manifest>,
+    computed: crate::unit::Computed,
+    staged: Option<PathBuf>,
+    started: Instant,
+}
+
+/// Publishes a computed unit, removes its scratch files, adds it to the summary.
+async fn finish(
+    output: &dyn ObjectStore,
+    cfg: &RunConfig,
+    p: Pending,
+    summary: &mut Summary,
+) -> Result<(), CompactError> {
+    let manifest = publish(
+        output,
+        Publish {
+            domain: &p.domain,
+            date: p.date,
+            version: &p.version,
+            inputs: p.inputs,
+            previous: p.previous,
+            intraday: cfg.intraday,
+            now_ms: p.now,
+            grace_ms: cfg.grace_ms,
+            pause_after_uploads: cfg.pause_after_uploads,
+        },
+        &p.computed,
+    )
+    .await?;
+    for f in &p.computed.outputs {
+        let _ = std::fs::remove_file(&f.path);
+    }
+    if let Some(dir) = &p.staged {
+        let _ = std::fs::remove_dir_all(dir); // staged copies of remote inputs
+    }
+    let c = &manifest.counts;
+    summary.computed += 1;
+    summary.files_in += c.files_in;
+    summary.rows_in += c.rows_in;
+    summary.rows_out += c.rows_out;
+    summary.duplicates += c.duplicates;
+    summary.files_out += manifest.outputs.len() as u64;
+    summary.bytes_out += manifest.outputs.iter().map(|o| o.bytes).sum::<u64>();
+    tracing::info!(
+        domain = %p.domain, date = %p.date, version = %p.version, rows_in = c.rows_in,
+        rows_out = c.rows_out, duplicates = c.duplicates, files_out = manifest.outputs.len(),
+        "unit published ({:.1}s after its computation ended)", p.started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Local paths for the inputs: in place for a local store, else downloaded to scratch.
@@ -236,17 +290,25 @@ async fn stage(
     store: Arc<dyn ObjectStore>,
     local_root: Option<&PathBuf>,
     listing: &[Vec<InputFile>; 3],
-    scratch: &std::path::Path,
+    staged: Option<&std::path::Path>,
 ) -> Result<[Vec<Input>; 3], CompactError> {
+    if let Some(dir) = staged {
+        std::fs::create_dir_all(dir).map_err(CompactError::scratch(dir))?;
+    }
     let mut out: [Vec<Input>; 3] = Default::default();
     let mut seq = 0usize;
     for (t, files) in listing.iter().enumerate() {
         for f in files {
-            let path = match local_root {
-                Some(root) => root.join(&f.key),
-                None => {
+            let path = match (local_root, staged) {
+                (Some(root), _) => root.join(&f.key),
+                (None, None) => {
+                    return Err(CompactError::Internal(
+                        "remote input without a staging directory".into(),
+                    ))
+                }
+                (None, Some(dir)) => {
                     seq += 1;
-                    let path = scratch.join(format!("in-{seq:06}.parquet"));
+                    let path = dir.join(format!("{seq:06}.parquet"));
                     let body = store
                         .get(&f.key)
                         .await?

@@ -283,6 +283,21 @@ fn grace_period_keeps_the_previous_version_readable() {
             o.key
         );
     }
+    // Once the grace period is over, even a run with nothing to recompute deletes it, and
+    // leaves the live manifest alone.
+    let s = run(config(lake, &[DAY]));
+    assert_eq!(s.up_to_date, 1);
+    for o in &first.outputs {
+        assert!(
+            !lake.join("curated").join(&o.key).exists(),
+            "{} not cleaned",
+            o.key
+        );
+    }
+    assert_eq!(manifest(lake, DAY).unwrap(), second);
+    for o in &second.outputs {
+        assert!(lake.join("curated").join(&o.key).exists());
+    }
 }
 
 #[test]

@@ -53,8 +53,13 @@ cleanup() {
 trap cleanup EXIT
 
 rm -rf "$OUT"
-mkdir -p "$OUT/logs"
+mkdir -p "$OUT/logs" "$OUT/bin"
 OUT=$(cd "$OUT" && pwd)
+# Our own links to the binaries: a build elsewhere into a shared CARGO_TARGET_DIR replaces
+# target/release/* mid-run, and restarts must run the same code as the first start.
+for b in collector enricher loadgen; do cp -l "$BIN/$b" "$OUT/bin/" 2>/dev/null || cp "$BIN/$b" "$OUT/bin/"; done
+BIN="$OUT/bin"
+"$BIN/enricher" stream --help >/dev/null  # fails early on a stale binary without the admin commands
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 COLLECTOR_EXTRA=()
 ENRICHER_EXTRA=()

@@ -57,7 +57,10 @@ async fn seed(store: &dyn LeaseStore) -> Vec<Lease> {
             .unwrap()
             .applied()
             .unwrap();
-        let cp = CheckpointUpdate::position(Checkpoint::at("500"));
+        let cp = CheckpointUpdate {
+            manifest: Some(format!("incoming/_commits/{key}/1-500-e1.json")),
+            ..CheckpointUpdate::position(Checkpoint::at("500"))
+        };
         let Cas::Applied(l) = store.checkpoint(&l.fence().unwrap(), &cp).await.unwrap() else {
             panic!("seed checkpoint")
         };

@@ -209,11 +209,16 @@ pub async fn reset(
         };
         let fence = ours.fence().context("a taken lease has an owner")?;
         // Nobody can take it from us in between: the counter we just set is fresh, and
-        // expiry needs it to stand still for the whole failover time.
-        let Cas::Applied(_) = store
-            .checkpoint(&fence, &CheckpointUpdate::position(to.clone()))
-            .await?
-        else {
+        // expiry needs it to stand still for the whole failover time. The manifest head is
+        // kept: it is the only way into the shard's committed chain (docs/DESIGN.md §6), and
+        // the next commit after the reset links to it, so nothing committed before becomes
+        // an orphan for vacuum.
+        let update = CheckpointUpdate {
+            checkpoint: to.clone(),
+            manifest: ours.checkpoint_manifest.clone(),
+            child_shard_ids: Vec::new(),
+        };
+        let Cas::Applied(_) = store.checkpoint(&fence, &update).await? else {
             bail!("lost the lease between take and checkpoint (left owned by {admin})");
         };
         let released = store.release(&fence).await?.applied();

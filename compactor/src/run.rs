@@ -178,6 +178,11 @@ pub async fn run(cfg: RunConfig) -> Result<Summary, CompactError> {
                 }
                 continue;
             }
+            Decision::InputGone => {
+                tracing::warn!(%domain, %date, "input files of the live version are gone; kept as is (--force recomputes from what is left)");
+                summary.up_to_date += 1;
+                continue;
+            }
             Decision::Changed => summary.late += 1,
             _ => {}
         }

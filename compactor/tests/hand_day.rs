@@ -316,3 +316,22 @@ fn empty_day_gives_empty_outputs() {
     let m = manifest(lake, "2026-11-19").unwrap();
     assert!(m.outputs.is_empty() && m.inputs.is_empty());
 }
+
+#[test]
+fn expired_input_never_shrinks_a_published_day() {
+    let dir = setup();
+    let lake = dir.path();
+    run(config(lake, &[DAY]));
+    let first = manifest(lake, DAY).unwrap();
+    // A lifecycle rule expires one of the small input files.
+    let gone = lake.join("incoming").join(&first.inputs[0].key);
+    std::fs::remove_file(gone).unwrap();
+    let s = run(config(lake, &[DAY]));
+    assert_eq!((s.computed, s.up_to_date), (0, 1));
+    assert_eq!(manifest(lake, DAY).unwrap(), first);
+    // The operator can still recompute from what is left.
+    let mut cfg = config(lake, &[DAY]);
+    cfg.force = true;
+    assert_eq!(run(cfg).computed, 1);
+    assert!(manifest(lake, DAY).unwrap().counts.rows_in < first.counts.rows_in);
+}

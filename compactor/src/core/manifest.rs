@@ -95,6 +95,10 @@ pub enum Decision {
     Reopen,
     /// Forced by the operator.
     Forced,
+    /// Input files the live version was computed from are gone (expired by a lifecycle rule,
+    /// deleted): recomputing would publish less than is live, so the unit is left alone
+    /// unless forced.
+    InputGone,
     /// Compacted from exactly this input: nothing to do.
     UpToDate,
 }
@@ -109,6 +113,13 @@ pub fn decide(
     match previous {
         _ if force => Decision::Forced,
         None => Decision::New,
+        Some(m)
+            if m.inputs
+                .iter()
+                .any(|i| inputs.binary_search_by(|x| x.key.cmp(&i.key)).is_err()) =>
+        {
+            Decision::InputGone
+        }
         Some(m) if m.inputs != inputs => Decision::Changed,
         Some(m) if m.intraday && !intraday => Decision::Reopen,
         Some(_) => Decision::UpToDate,
@@ -258,12 +269,20 @@ mod tests {
                 Decision::Changed,
             ),
             (
-                "deleted file",
+                "deleted (expired) file: never publish less",
                 Some(&m),
                 inp(&[("a", 1)]),
                 false,
                 false,
-                Decision::Changed,
+                Decision::InputGone,
+            ),
+            (
+                "deleted file, forced",
+                Some(&m),
+                inp(&[("a", 1)]),
+                false,
+                true,
+                Decision::Forced,
             ),
             (
                 "force",

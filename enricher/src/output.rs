@@ -97,6 +97,16 @@ impl PartitionedBatches {
         self.rows
     }
 
+    /// Estimated size of the files so far: bytes already encoded plus the encoded estimate
+    /// of rows still in progress (the "size" flush trigger, Firehose style).
+    pub fn encoded_bytes(&self) -> usize {
+        self.parts
+            .iter()
+            .filter_map(|p| p.writer.as_ref())
+            .map(|w| w.bytes_written() + w.in_progress_size())
+            .sum()
+    }
+
     /// Buffered partitions.
     pub fn partitions(&self) -> usize {
         self.parts.len()

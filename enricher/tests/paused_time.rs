@@ -165,3 +165,39 @@ async fn the_flush_age_timer_commits_a_quiet_batch() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_worker_budget_commits_the_largest_buffer_early() {
+    let mut fleet = Fleet::new();
+    fleet.write(200, 0).await;
+    let token = CancellationToken::new();
+    let mut cfg = worker_config(
+        "w1",
+        fleet.stream.clone(),
+        fleet.leases.clone(),
+        fleet.output.clone(),
+    );
+    cfg.failover = FAILOVER;
+    cfg.flush_age = Duration::from_secs(3600);
+    cfg.flush_records = 1_000_000;
+    cfg.buffer_records = 60;
+    let t = token.clone();
+    let w = tokio::spawn(async move { run(cfg, t).await.unwrap() });
+    let started = Instant::now();
+    // Without the budget nothing would commit for an hour (virtual). With it, every buffer
+    // but what fits in the budget is committed as soon as the next shard's read overflows it.
+    loop {
+        let committed = fleet.output().await.0.len();
+        if committed >= 200 - 60 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "only {committed} committed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let summary = common::stop(&token, vec![w]).await;
+    assert!(summary[0].batches_committed >= 3, "{summary:?}");
+    assert_eq!(fleet.output().await.0.len(), 200, "the rest at shutdown");
+}

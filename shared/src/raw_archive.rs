@@ -76,6 +76,11 @@ impl RawArchiveWriter {
         }
     }
 
+    /// Bytes buffered before compression.
+    pub fn uncompressed_len(&self) -> usize {
+        self.lines.len()
+    }
+
     /// Records added.
     pub fn count(&self) -> u64 {
         self.count

@@ -51,6 +51,13 @@ pub struct Args {
     /// Commit a shard's batch at this many records.
     #[arg(long, env = "ENRICHER_FLUSH_RECORDS", default_value_t = 100_000)]
     pub flush_records: u64,
+    /// Commit a shard's batch when its objects reach about this many MiB (encoded).
+    #[arg(long, env = "ENRICHER_FLUSH_MIB", default_value_t = 64)]
+    pub flush_mib: u64,
+    /// Worker-wide budget: when all shards together buffer more records than this, the
+    /// largest batch is committed early (bounds memory; ~1.5 KiB RSS per buffered record).
+    #[arg(long, env = "ENRICHER_BUFFER_RECORDS", default_value_t = 80_000)]
+    pub buffer_records: u64,
     /// Commit a shard's batch when its oldest record is this old.
     #[arg(long, env = "ENRICHER_FLUSH_AGE_SECS", default_value_t = 60)]
     pub flush_age_secs: u64,
@@ -151,6 +158,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             failover: Duration::from_millis(args.failover_ms.max(3)),
             max_leases: args.max_leases,
             flush_records: args.flush_records.max(1),
+            flush_bytes: args.flush_mib.max(1) << 20,
+            buffer_records: args.buffer_records.max(1),
             flush_age: Duration::from_secs(args.flush_age_secs),
             initial_position: match (args.from, args.initial_position) {
                 (Some(ms), _) => Checkpoint::AtTimestamp(ms),

@@ -46,6 +46,11 @@ pub fn millis_behind(shard: &str, ms: i64) {
     metrics::gauge!("enricher_millis_behind_latest", "shard" => shard.to_string()).set(ms as f64);
 }
 
+/// A batch was committed early to keep the worker within its buffer budget.
+pub fn budget_flush() {
+    metrics::counter!("enricher_budget_flushes_total").increment(1);
+}
+
 /// A read was throttled by the stream.
 pub fn throttled() {
     metrics::counter!("enricher_read_throttled_total").increment(1);

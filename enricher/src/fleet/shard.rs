@@ -106,6 +106,16 @@ impl Buffer {
         self.counts.read
     }
 
+    /// Estimated bytes of the batch's objects (Parquet encoded so far, dead letters, raw).
+    pub fn bytes(&self) -> u64 {
+        let raw = self
+            .raw
+            .as_ref()
+            .map_or(0, RawArchiveWriter::uncompressed_len);
+        let dead: usize = self.dead.values().map(Vec::len).sum();
+        (self.batches.encoded_bytes() + dead + raw) as u64
+    }
+
     /// When the oldest buffered record was read.
     pub fn started(&self) -> Option<Instant> {
         self.started

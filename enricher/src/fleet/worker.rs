@@ -49,6 +49,12 @@ pub struct WorkerConfig {
     pub max_leases: usize,
     /// Commit a shard's batch at this many records…
     pub flush_records: u64,
+    /// …or when its objects reach about this many bytes…
+    pub flush_bytes: u64,
+    /// …or, worker-wide, when all shards together buffer more records than this: the largest
+    /// buffer is committed. This bounds memory whatever the shard count (each buffered record
+    /// costs ~1.5 KiB of RSS in builders and pages until its batch is written).
+    pub buffer_records: u64,
     /// …or when its oldest record is this old.
     pub flush_age: Duration,
     /// Where new top-level shards start (children always start at TRIM_HORIZON).

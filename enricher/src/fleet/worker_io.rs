@@ -108,7 +108,8 @@ impl Worker {
             if batch.is_shard_end() {
                 return self.finish(key, batch.child_shards).await;
             }
-            let full = h.buffer.records() >= self.cfg.flush_records;
+            let full = h.buffer.records() >= self.cfg.flush_records
+                || h.buffer.bytes() >= self.cfg.flush_bytes;
             if full || self.aged(key) {
                 if let Commit::Lost = self.commit(key).await? {
                     return Ok(());
@@ -122,7 +123,30 @@ impl Worker {
         if self.aged(key) {
             self.commit(key).await?;
         }
-        Ok(())
+        self.enforce_budget().await
+    }
+
+    /// Commits the largest buffer while all buffers together exceed the worker's budget.
+    async fn enforce_budget(&mut self) -> anyhow::Result<()> {
+        loop {
+            let total: u64 = self.held.values().map(|h| h.buffer.records()).sum();
+            if total <= self.cfg.buffer_records {
+                return Ok(());
+            }
+            let Some(largest) = self
+                .held
+                .iter()
+                .max_by_key(|(_, h)| h.buffer.records())
+                .map(|(k, _)| k.clone())
+            else {
+                return Ok(());
+            };
+            tracing::debug!(shard = %largest, total, "buffer budget reached: committing the largest batch");
+            metrics::budget_flush();
+            if let Commit::Lost = self.commit(&largest).await? {
+                continue; // its buffer is gone with the lease
+            }
+        }
     }
 
     /// Forgets everything read after the last committed checkpoint, so the next round reads it

@@ -165,6 +165,8 @@ pub fn worker_config(
         failover: Duration::from_millis(600),
         max_leases: usize::MAX,
         flush_records: 40,
+        flush_bytes: 64 << 20,
+        buffer_records: 1_000_000,
         flush_age: Duration::from_millis(300),
         initial_position: Checkpoint::TrimHorizon,
         prefixes: Prefixes {

@@ -170,7 +170,7 @@ if [ "$WHAT" = throughput ] || [ "$WHAT" = all ]; then
        "e2e_records_per_wall_second_median=$(cut -d' ' -f2 "$WORK/throughput.txt" | median)"
   echo "== enricher bench on the same file"
   "$BIN/enricher" bench --input "$ENV_FILE" --runs 3 | tail -n 1
-  echo "== (c) peak RSS: 8 shards, default flush settings (100k records / 60 s)"
+  echo "== (c) peak RSS: 8 shards, default flush settings (100k records or 64 MiB per shard / 60 s; 80k records buffered per worker)"
   : >"$WORK/rss.txt"
   for i in $(seq 3); do
     throughput_run "rss-$i" 60 >"$WORK/run.txt"; r=$(cat "$WORK/run.txt")

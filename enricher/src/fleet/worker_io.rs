@@ -52,6 +52,13 @@ impl Worker {
                         return self.finish(key, Vec::new()).await;
                     };
                     let c = self.cfg.stream.open(key, &from).await?;
+                    if h.read_to.is_none() {
+                        // Failover is "until the shard is read again": log when that starts.
+                        let now =
+                            u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                        let since_take = now.saturating_sub(h.taken_at_ms);
+                        tracing::info!(shard = %key, since_take_ms = since_take, checkpoint = ?h.checkpoint, "reading from the checkpoint");
+                    }
                     h.cursor = Some(c.clone());
                     c
                 }

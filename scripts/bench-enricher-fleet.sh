@@ -36,7 +36,7 @@ calc() { awk "BEGIN {print $1}"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # --- (a) failover ------------------------------------------------------------------------
-failover_run() {   # run number → prints "take_s first_checkpoint_s"
+failover_run() {   # run number → prints "take_s first_checkpoint_s read_again_s"
   local dir="$WORK/failover-$1"
   rm -rf "$dir"; mkdir -p "$dir/logs"
   local port stream="file://$dir/stream?shards=8" leases="file://$dir/leases"
@@ -54,9 +54,9 @@ failover_run() {   # run number → prints "take_s first_checkpoint_s"
   done
   # Balanced (4 + 4) and committing, then the kill and the measurement, in one process so
   # that the kill time and the lease observations share one clock.
-  "$PY" - "$dir/leases/leases.db" "$pid_w2" <<'PY'
-import json, os, signal, sqlite3, sys, time
-db, victim = sys.argv[1], int(sys.argv[2])
+  "$PY" - "$dir/leases/leases.db" "$pid_w2" "$dir/logs/w1.log" <<'PY'
+import datetime, json, os, re, signal, sqlite3, sys, time
+db, victim, survivor_log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def leases():
     try:
         c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
@@ -83,6 +83,7 @@ time.sleep(2)
 at_kill = leases()
 orphans = {k: s for k, (o, s) in at_kill.items() if o == "w2"}
 t0 = time.monotonic()
+kill_wall = time.time()
 os.kill(victim, signal.SIGKILL)
 taken, advanced = {}, {}
 while time.monotonic() < t0 + 30 and len(advanced) < len(orphans):
@@ -97,7 +98,21 @@ while time.monotonic() < t0 + 30 and len(advanced) < len(orphans):
     time.sleep(0.02)
 if len(advanced) < len(orphans):
     sys.exit(f"orphans not all taken over within 30 s: taken {taken}, advanced {advanced}")
-print(f"{max(taken.values()):.2f} {max(advanced.values()):.2f}")
+# The survivor logs "reading from the checkpoint" when it opens a shard it took: the moment
+# the shard is read again (wall clock, from its log).
+read = {}
+ansi = re.compile(r"\x1b\[[0-9;]*m")
+for line in open(survivor_log, errors="replace"):
+    line = ansi.sub("", line)
+    if "reading from the checkpoint" not in line:
+        continue
+    m = re.search(r"checkpoint shard=(\S+)", line)
+    ts = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
+    if m and m.group(1) in orphans and ts >= kill_wall:
+        read.setdefault(m.group(1), ts - kill_wall)
+if len(read) < len(orphans):
+    sys.exit(f"survivor log shows {len(read)} of {len(orphans)} orphans read again")
+print(f"{max(taken.values()):.2f} {max(advanced.values()):.2f} {max(read.values()):.2f}")
 PY
   cleanup
 }
@@ -146,11 +161,12 @@ if [ "$WHAT" = failover ] || [ "$WHAT" = all ]; then
   echo "== (a) failover: 8 shards, 2 workers, 2000 events/s, kill -9 one (ENRICHER_FAILOVER_MS default 3000)"
   : >"$WORK/failover.txt"
   for i in $(seq "$RUNS"); do
-    failover_run "$i" >"$WORK/run.txt"; r=$(cat "$WORK/run.txt"); echo "run $i: take_last_orphan_s first_checkpoint_all_orphans_s = $r"
+    failover_run "$i" >"$WORK/run.txt"; r=$(cat "$WORK/run.txt"); echo "run $i: take_last_orphan_s first_checkpoint_all_orphans_s read_again_all_orphans_s = $r"
     echo "$r" >>"$WORK/failover.txt"
   done
   echo "failover_take_s_median=$(cut -d' ' -f1 "$WORK/failover.txt" | median)" \
-       "failover_first_checkpoint_s_median=$(cut -d' ' -f2 "$WORK/failover.txt" | median)"
+       "failover_first_checkpoint_s_median=$(cut -d' ' -f2 "$WORK/failover.txt" | median)" \
+       "failover_read_again_s_median=$(cut -d' ' -f3 "$WORK/failover.txt" | median)"
 fi
 
 if [ "$WHAT" = throughput ] || [ "$WHAT" = all ]; then

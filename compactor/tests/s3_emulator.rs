@@ -30,14 +30,7 @@ fn s3_run_equals_local_run() {
         .unwrap();
     let bucket = format!("compactor-{}", uuid::Uuid::now_v7().simple());
     rt.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        );
+        let s3 = shared::object_store::S3Store::client_from_env().await;
         s3.create_bucket().bucket(&bucket).send().await.unwrap();
         let input = open_store(&format!("s3://{bucket}/incoming"))
             .await

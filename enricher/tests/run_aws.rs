@@ -40,14 +40,7 @@ async fn two_workers_on_kinesis_dynamodb_and_s3_through_a_split() {
         .await
         .unwrap();
     leases.ensure_table().await.unwrap();
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = shared::object_store::S3Store::client_from_env().await;
     let bucket = format!("lake-{run_id}");
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let output = open_store(&format!("s3://{bucket}/cleaned")).await.unwrap();

@@ -97,14 +97,7 @@ async fn s3_store_conforms() {
         "needs moto: run scripts/test.sh (it starts the emulators)"
     );
     let bucket = format!("objects-{}", uuid::Uuid::now_v7().simple());
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = shared::object_store::S3Store::client_from_env().await;
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let store = open_store(&format!("s3://{bucket}/lake/v1")).await.unwrap();
     conformance(&*store).await;

@@ -49,6 +49,12 @@ impl S3Store {
     /// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL`). Path-style addressing is used whenever a
     /// custom endpoint is set, since emulators and most S3-compatible stores need it.
     pub async fn connect(bucket: &str, prefix: &str) -> Self {
+        S3Store::new(Self::client_from_env().await, bucket, prefix)
+    }
+
+    /// The S3 client `connect` uses: AWS default configuration, path-style addressing when a
+    /// custom endpoint is set. Public so tests and scripts address the emulator the same way.
+    pub async fn client_from_env() -> Client {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .load()
             .await;
@@ -57,7 +63,7 @@ impl S3Store {
         let s3 = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(custom)
             .build();
-        S3Store::new(Client::from_conf(s3), bucket, prefix)
+        Client::from_conf(s3)
     }
 
     /// Over an existing client.

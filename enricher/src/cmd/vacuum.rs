@@ -6,7 +6,7 @@
 use anyhow::Context as _;
 use enricher::fleet::chain::committed_manifests;
 use enricher::fleet::manifest::{
-    commits_root, is_dead_orphan, parse_batch_name, BatchName, Progress, SEALED,
+    commits_root, is_dead_orphan, manifest_key, parse_batch_name, BatchName, Progress, SEALED,
 };
 use shared::lease::{open_lease_store, Checkpoint};
 use shared::object_store::open_store;
@@ -64,19 +64,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             };
             progress.insert(escape_value(&l.lease_key), p);
         }
-        let mut manifests_on_chain = BTreeSet::new();
-        for (shard, chain) in &chains {
-            for m in chain {
-                manifests_on_chain.insert(format!(
-                    "{}{}/{}-{}-e{}.json",
-                    commits,
-                    escape_value(shard),
-                    m.first,
-                    m.last,
-                    m.epoch
-                ));
-            }
-        }
+        let manifests_on_chain: BTreeSet<String> = chains
+            .iter()
+            .flat_map(|(shard, chain)| {
+                chain
+                    .iter()
+                    .map(|m| manifest_key(&args.prefix, shard, &m.first, &m.last, m.epoch))
+            })
+            .collect();
         let mut sealed = BTreeSet::new();
         let mut candidates = Vec::new();
         for root in [&args.prefix, &args.errors_prefix, &args.raw_prefix] {

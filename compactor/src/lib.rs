@@ -7,6 +7,7 @@ pub mod cols;
 pub mod core;
 pub mod error;
 pub mod live;
+pub mod merge;
 pub mod publish;
 pub mod read;
 pub mod run;

@@ -1,14 +1,13 @@
-//! Reading enriched Parquet inputs: the key columns of a whole file, and selected rows of all
-//! columns. Files are read through `std::fs::File` (local inputs in place, remote ones staged
-//! to scratch), so only the pages a selection needs are read and decoded.
+//! Reading enriched Parquet inputs: the key columns of a whole file, then all columns front to
+//! back. Files are read through `std::fs::File` (local inputs in place, remote ones staged to
+//! scratch).
 
 use crate::core::order::{event_id_bits, KeyRow};
 use crate::error::CompactError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMillisecondType;
-use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::PageIndexPolicy;
@@ -21,8 +20,6 @@ pub struct InputFile {
     pub key: String,
     file: File,
     meta: ArrowReaderMetadata,
-    /// First row of each row group.
-    rg_start: Vec<usize>,
     /// Rows in the file.
     pub rows: usize,
 }
@@ -41,12 +38,12 @@ impl InputFile {
                 reason: "schema differs from the enriched record's file schema".into(),
             });
         }
-        let mut rg_start = Vec::new();
-        let mut rows = 0usize;
-        for rg in meta.metadata().row_groups() {
-            rg_start.push(rows);
-            rows += rg.num_rows() as usize;
-        }
+        let rows: usize = meta
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|rg| rg.num_rows() as usize)
+            .sum();
         if u32::try_from(rows).is_err() {
             return Err(CompactError::BadInput {
                 key,
@@ -57,7 +54,6 @@ impl InputFile {
             key,
             file,
             meta,
-            rg_start,
             rows,
         })
     }
@@ -118,48 +114,15 @@ impl InputFile {
         Ok(())
     }
 
-    /// All columns of the given rows (ascending, unique), in that order.
-    pub fn read_rows(&self, rows: &[u32]) -> Result<RecordBatch, CompactError> {
-        let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
-            return Ok(RecordBatch::new_empty(self.meta.schema().clone()));
-        };
-        // Only the row groups that hold selected rows; the selection is relative to them.
-        let rg_of = |r: u32| self.rg_start.partition_point(|&s| s <= r as usize) - 1;
-        let (rg_lo, rg_hi) = (rg_of(first), rg_of(last));
-        let base = self.rg_start[rg_lo];
-        let end = self.rg_start.get(rg_hi + 1).copied().unwrap_or(self.rows);
-        let mut ranges = Vec::new();
-        let mut i = 0;
-        while i < rows.len() {
-            let start = rows[i] as usize;
-            let mut stop = start + 1;
-            i += 1;
-            while i < rows.len() && rows[i] as usize == stop {
-                stop += 1;
-                i += 1;
-            }
-            ranges.push(start - base..stop - base);
-        }
-        let selection = RowSelection::from_consecutive_ranges(ranges.into_iter(), end - base);
-        let reader = self
-            .builder()?
-            .with_row_groups((rg_lo..=rg_hi).collect())
-            .with_row_selection(selection)
-            .with_batch_size(rows.len())
+    /// All rows, all columns, in file order, decoded once front to back in batches.
+    pub fn read_all(
+        &self,
+        batch_rows: usize,
+    ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, CompactError> {
+        self.builder()?
+            .with_batch_size(batch_rows)
             .build()
-            .map_err(CompactError::parquet(&self.key))?;
-        let mut batches = reader.collect::<Result<Vec<_>, _>>()?;
-        // One batch is the normal case (batch size = selected rows); concatenating it anyway
-        // would copy every buffer once more.
-        if batches.len() == 1 {
-            if let Some(b) = batches.pop() {
-                return Ok(b);
-            }
-        }
-        Ok(arrow_select::concat::concat_batches(
-            self.meta.schema(),
-            &batches,
-        )?)
+            .map_err(CompactError::parquet(&self.key))
     }
 }
 

@@ -2,23 +2,24 @@
 //! into scratch files. Synchronous; the caller runs it off the async runtime.
 //!
 //! Per partition: (1) read only the key columns of every file and decide the output order
-//! (de-duplicated, sorted); (2) walk that order in chunks, decoding from each file only the rows
-//! the chunk needs (page index: untouched pages are skipped), gathering them into one batch that
-//! feeds the tables on this thread and the compacted-file encoder on a second thread. Memory is
-//! the key index plus a few chunks, whatever the partition's size.
+//! (de-duplicated, sorted); (2) walk that order in chunks, decoding every file once front to
+//! back and keeping decoded rows until their turn (`merge`), gathering each chunk into one batch
+//! that feeds the tables and the compacted-file encoder on a second thread. Memory is the key
+//! index, the rows decoded ahead of their turn (the input's disorder) and a few chunks.
 
 use crate::core::manifest::Counts;
 use crate::core::order::{dedupe_and_sort, rank_strings};
 use crate::error::CompactError;
+use crate::merge::Merger;
 use crate::read::{InputFile, Interner};
 use crate::tables::events::EventsTable;
 use crate::tables::overview::OverviewInput;
-use crate::tables::pageviews::PageviewTables;
+use crate::tables::pageviews::{PageviewTables, Table};
+use crate::tables::{sessions_schema, stats_schema};
 use crate::writer::{LocalOutput, RollingWriter};
 use arrow_array::RecordBatch;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use rustc_hash::FxHashMap;
 use shared::parquet_io::ParquetOptions;
 use shared::partition::{escape_value, PartitionKey};
 use shared::record::EventType;
@@ -63,6 +64,9 @@ pub struct Plan {
     pub inputs: [Vec<Input>; 3],
 }
 
+/// Rows per decoded input batch.
+const DECODE_BATCH_ROWS: usize = 8 * 1024;
+
 /// The event types in [`Plan::inputs`] order.
 pub const TYPES: [EventType; 3] = [EventType::Pageview, EventType::Event, EventType::Na];
 
@@ -106,6 +110,20 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
         w.write(batch)?;
         w.finish()
     };
+    let table_writer = |t: Table| {
+        let schema = match t {
+            Table::Sessions => sessions_schema(),
+            Table::Stats => stats_schema(),
+        };
+        RollingWriter::new(
+            t.name(),
+            format!("{}/{unit_path}/{}", t.name(), plan.version),
+            &o.scratch,
+            schema,
+            props.clone(),
+            o.target_file_bytes,
+        )
+    };
     let mut pageviews = PageviewTables::default();
     let mut overview = OverviewInput::default();
     let mut events = EventsTable::new(
@@ -126,52 +144,82 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
     }
     let rows = |t: usize| opened[t].iter().map(|f| f.rows).sum::<usize>();
     overview.reserve(rows(0) + rows(1));
-    for (ty, files) in TYPES.iter().zip(opened) {
-        if files.is_empty() {
-            continue;
-        }
-        let part = PartitionKey {
-            domain_name: plan.domain.clone(),
-            event_type: *ty,
-            event_date: plan.date,
-        };
-        let compacted = RollingWriter::new(
-            "compacted",
-            format!("compacted/{}/{}", part.path(), plan.version),
-            &o.scratch,
-            shared::schema::file_schema(),
-            ParquetOptions {
-                zstd_level: o.zstd_level,
-                row_group_rows: o.row_group_rows,
+    pageviews.reserve(rows(0));
+    // Sessions and stats need only the pageviews: they are finished on their own thread while
+    // the event partition is compacted (streamed in slices, so their memory stays small).
+    let finished = std::thread::scope(|scope| -> Result<Vec<LocalOutput>, CompactError> {
+        let mut finishing = None;
+        for (ty, files) in TYPES.iter().zip(opened) {
+            if files.is_empty() {
+                continue;
             }
-            .writer_properties()
-            .map_err(CompactError::parquet("writer properties"))?,
-            o.target_file_bytes,
-        );
-        let written = compact_partition(&part, files, compacted, o, &mut out.counts, |batch| {
-            match ty {
-                EventType::Pageview => {
-                    pageviews.add(batch);
-                    overview.add(batch, true);
+            let part = PartitionKey {
+                domain_name: plan.domain.clone(),
+                event_type: *ty,
+                event_date: plan.date,
+            };
+            let compacted = RollingWriter::new(
+                "compacted",
+                format!("compacted/{}/{}", part.path(), plan.version),
+                &o.scratch,
+                shared::schema::file_schema(),
+                ParquetOptions {
+                    zstd_level: o.zstd_level,
+                    row_group_rows: o.row_group_rows,
                 }
-                EventType::Event => {
-                    events.add(batch)?;
-                    overview.add(batch, false);
-                }
-                EventType::Na => {}
-            }
-            Ok(())
-        })?;
-        out.outputs.extend(written);
-        if *ty == EventType::Pageview {
-            // Sessions and stats need only pageviews: finishing them before the event
-            // partition keeps their memory out of that partition's peak.
-            if let Some((sessions, stats)) = std::mem::take(&mut pageviews).finish()? {
-                out.outputs.extend(single("sessions", &sessions)?);
-                out.outputs.extend(single("stats", &stats)?);
+                .writer_properties()
+                .map_err(CompactError::parquet("writer properties"))?,
+                o.target_file_bytes,
+            );
+            let written =
+                compact_partition(&part, files, compacted, o, &mut out.counts, |batch| {
+                    match ty {
+                        EventType::Pageview => {
+                            pageviews.add(batch);
+                            overview.add(batch, true);
+                        }
+                        EventType::Event => {
+                            events.add(batch)?;
+                            overview.add(batch, false);
+                        }
+                        EventType::Na => {}
+                    }
+                    Ok(())
+                })?;
+            out.outputs.extend(written);
+            if *ty == EventType::Pageview {
+                let tables = std::mem::take(&mut pageviews);
+                let table_writer = &table_writer;
+                let spawned = std::thread::Builder::new()
+                    .name("sessions".into())
+                    .spawn_scoped(scope, move || {
+                        let started = Instant::now();
+                        let mut writers: [RollingWriter; 2] =
+                            [Table::Sessions, Table::Stats].map(table_writer);
+                        tables.finish(o.chunk_rows * 4, |t, batch| {
+                            writers[t as usize].write(&batch)
+                        })?;
+                        let [a, b] = writers;
+                        let mut files = a.finish()?;
+                        files.extend(b.finish()?);
+                        tracing::info!(
+                            "sessions and stats: computed and written in {:.1}s",
+                            started.elapsed().as_secs_f64()
+                        );
+                        Ok::<_, CompactError>(files)
+                    })
+                    .map_err(|e| CompactError::Internal(format!("sessions thread: {e}")))?;
+                finishing = Some(spawned);
             }
         }
-    }
+        match finishing {
+            None => Ok(Vec::new()),
+            Some(h) => h
+                .join()
+                .map_err(|_| CompactError::Internal("sessions thread panicked".into()))?,
+        }
+    })?;
+    out.outputs.extend(finished);
     out.outputs.extend(events.finish()?);
     if let Some((hourly, daily)) = overview.finish(plan.date.start_ms())? {
         out.outputs.extend(single("overview_1h", &hourly)?);
@@ -215,69 +263,68 @@ fn compact_partition(
         started.elapsed().as_secs_f64()
     );
 
-    // Two threads: this one decodes and gathers (profiled: the larger half, zstd decompression
-    // and copying), the other feeds the tables and encodes the compacted files. The bounded
-    // channel keeps at most one chunk in flight.
+    // Three threads: this one decodes every input once and gathers the output order (see
+    // `merge`); one feeds the tables; one encodes the compacted files (profiled: the largest
+    // share, zstd compression). The bounded channels keep at most one chunk in flight each.
     let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
+    let (tables_tx, tables_rx) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
     std::thread::scope(|scope| {
-        let encoder = scope.spawn(move || -> Result<Vec<LocalOutput>, CompactError> {
-            for batch in rx {
-                each(&batch)?;
-                writer.write(&batch)?;
-            }
-            writer.finish()
-        });
+        let encoder = std::thread::Builder::new()
+            .name("encoder".into())
+            .spawn_scoped(scope, move || -> Result<Vec<LocalOutput>, CompactError> {
+                for batch in rx {
+                    writer.write(&batch)?;
+                }
+                writer.finish()
+            })
+            .map_err(|e| CompactError::Internal(format!("encoder thread: {e}")))?;
+        let tables = std::thread::Builder::new()
+            .name("tables".into())
+            .spawn_scoped(scope, move || -> Result<(), CompactError> {
+                for batch in tables_rx {
+                    each(&batch)?;
+                }
+                Ok(())
+            })
+            .map_err(|e| CompactError::Internal(format!("tables thread: {e}")))?;
         let produced = (|| -> Result<(), CompactError> {
+            let sources = files
+                .iter()
+                .map(|f| f.read_all(DECODE_BATCH_ROWS))
+                .collect::<Result<Vec<_>, _>>()?;
+            let rows: Vec<usize> = files.iter().map(|f| f.rows).collect();
+            let mut merger =
+                Merger::new(sources, &rows, &ordered.rows, shared::schema::file_schema());
             let chunks = ordered.rows.chunks(o.chunk_rows.max(1));
             let n_chunks = chunks.len();
             let mut last_log = Instant::now();
             for (c, chunk) in chunks.enumerate() {
-                let batch = gather(&files, chunk)?;
-                if tx.send(batch).is_err() {
-                    break; // the encoder failed; its error is reported below
+                let batch = merger.next_chunk(chunk)?;
+                if tables_tx.send(batch.clone()).is_err() || tx.send(batch).is_err() {
+                    break; // a consumer failed; its error is reported below
                 }
                 if last_log.elapsed().as_secs() >= 5 {
                     last_log = Instant::now();
                     tracing::info!(partition = %part.path(), "progress: chunk {}/{n_chunks}", c + 1);
                 }
             }
+            tracing::info!(
+                partition = %part.path(),
+                peak_held_rows = merger.peak_held_rows(),
+                "partition: merged in {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         })();
         drop(tx);
+        drop(tables_tx);
         let written = encoder
             .join()
             .map_err(|_| CompactError::Internal("encoder thread panicked".into()))?;
+        tables
+            .join()
+            .map_err(|_| CompactError::Internal("tables thread panicked".into()))??;
         produced?;
         written
     })
-}
-
-/// The rows of one chunk, from all files, in chunk order.
-fn gather(files: &[InputFile], chunk: &[(u32, u32)]) -> Result<RecordBatch, CompactError> {
-    let mut per_file: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-    for &(f, r) in chunk {
-        per_file.entry(f).or_default().push(r);
-    }
-    let mut order: Vec<u32> = per_file.keys().copied().collect();
-    order.sort_unstable();
-    let mut slot = FxHashMap::default();
-    let mut batches = Vec::with_capacity(order.len());
-    for (s, f) in order.iter().enumerate() {
-        let rows = per_file.get_mut(f).map(std::mem::take).unwrap_or_default();
-        let mut rows = rows;
-        rows.sort_unstable();
-        batches.push(files[*f as usize].read_rows(&rows)?);
-        slot.insert(*f, (s, rows));
-    }
-    let indices: Vec<(usize, usize)> = chunk
-        .iter()
-        .map(|(f, r)| {
-            let (s, rows) = &slot[f];
-            (*s, rows.partition_point(|x| x < r))
-        })
-        .collect();
-    let refs: Vec<&RecordBatch> = batches.iter().collect();
-    Ok(arrow_select::interleave::interleave_record_batch(
-        &refs, &indices,
-    )?)
 }

@@ -4,7 +4,6 @@
 //! average over any roll-up is `Σ sum / Σ visitor_cnt`.
 
 use super::intern::Interner;
-use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
 
 /// Names of the 13 string dimensions, in output column order around the coordinates:
@@ -63,17 +62,24 @@ impl Measures {
     }
 }
 
-/// Groups pageviews by their dimensions.
+/// Groups pageviews by their dimensions: every pageview's key is kept (the 15 dimensions are
+/// nearly unique together, so a hash map of groups would hold as many entries, at twice the
+/// memory while it grows); sorting them at the end brings equal keys together.
 #[derive(Debug, Default)]
 pub struct StatsAgg {
-    index: FxHashMap<GroupKey, u32>,
-    measures: Vec<Measures>,
+    keys: Vec<(GroupKey, u32)>,
+    sessions: Vec<(u32, bool, i64)>,
     dict: [Interner; 13],
 }
 
 impl StatsAgg {
-    /// The group of a pageview (created on first sight).
-    pub fn group(
+    /// Room for `n` more pageviews (the count is known before they arrive).
+    pub fn reserve(&mut self, n: usize) {
+        self.keys.reserve_exact(n);
+    }
+
+    /// Counts a pageview; returns its handle for [`StatsAgg::add_session`].
+    pub fn pageview(
         &mut self,
         hour: u8,
         strings: &[Option<&str>; 13],
@@ -93,52 +99,98 @@ impl StatsAgg {
             latitude: latitude.map_or(0, f64::to_bits),
             longitude: longitude.map_or(0, f64::to_bits),
         };
-        let next = self.measures.len() as u32;
-        let g = *self.index.entry(key).or_insert(next);
-        if g == next {
-            self.measures.push(Measures::default());
-        }
-        g
+        let handle = self.keys.len() as u32;
+        self.keys.push((key, handle));
+        handle
     }
 
-    /// Counts a pageview in group `g`.
-    pub fn add_pageview(&mut self, g: u32) {
-        self.measures[g as usize].page_views_cnt += 1;
-    }
-
-    /// Counts a session landing in group `g`.
-    pub fn add_session(&mut self, g: u32, bounce: bool, duration_sec: i64) {
-        let m = &mut self.measures[g as usize];
-        m.visitor_cnt += 1;
-        m.bounce_cnt += i64::from(bounce);
-        m.visit_duration_sec_sum += duration_sec;
+    /// Counts a session landing on pageview `handle`, in that pageview's group.
+    pub fn add_session(&mut self, handle: u32, bounce: bool, duration_sec: i64) {
+        self.sessions.push((handle, bounce, duration_sec));
     }
 
     /// The rows, ordered by hour, then the dimensions in column order (nulls first).
     pub fn finish(self) -> StatsRows {
-        // The map holds each key once; no separate key list is kept while aggregating.
-        let measures = self.measures;
-        let mut rows: Vec<_> = self
-            .index
-            .into_iter()
-            .map(|(k, g)| (k, measures[g as usize]))
-            .collect();
-        drop(measures);
-        let rows_ref = StatsRows {
-            rows: Vec::new(),
-            dict: self.dict,
-        };
-        rows.sort_by(|a, b| rows_ref.cmp(&a.0, &b.0));
-        StatsRows { rows, ..rows_ref }
+        let StatsAgg {
+            mut keys,
+            sessions,
+            dict,
+        } = self;
+        // Ids become ranks (0 = null, else rank + 1), so that comparing keys is comparing
+        // integers; `by_rank` maps back for the strings.
+        let mut by_rank: [Vec<u32>; 13] = Default::default();
+        let mut rank: [Vec<u32>; 13] = Default::default();
+        for d in 0..13 {
+            rank[d] = super::order::rank_strings(dict[d].strings());
+            by_rank[d] = vec![0; rank[d].len()];
+            for (id, r) in rank[d].iter().enumerate() {
+                by_rank[d][*r as usize] = id as u32;
+            }
+        }
+        for (k, _) in &mut keys {
+            for (s, r) in k.strings.iter_mut().zip(&rank) {
+                if *s != 0 {
+                    *s = r[*s as usize - 1] + 1;
+                }
+            }
+        }
+        drop(rank);
+        keys.sort_unstable_by(|a, b| ranked_cmp(&a.0, &b.0));
+        // Equal keys are adjacent: number the groups, count pageviews, keep one key each.
+        let mut group_of = vec![0u32; keys.len()];
+        let mut measures: Vec<Measures> = Vec::new();
+        let mut w = 0;
+        for r in 0..keys.len() {
+            if r == 0 || keys[r].0 != keys[w - 1].0 {
+                keys[w] = keys[r];
+                w += 1;
+                measures.push(Measures::default());
+            }
+            group_of[keys[r].1 as usize] = (w - 1) as u32;
+            measures[w - 1].page_views_cnt += 1;
+        }
+        keys.truncate(w);
+        for (handle, bounce, duration) in sessions {
+            let m = &mut measures[group_of[handle as usize] as usize];
+            m.visitor_cnt += 1;
+            m.bounce_cnt += i64::from(bounce);
+            m.visit_duration_sec_sum += duration;
+        }
+        StatsRows {
+            keys: keys.into_iter().map(|(k, _)| k).collect(),
+            measures,
+            dict,
+            by_rank,
+        }
     }
+}
+
+/// Order of keys whose string ids are ranks: hour, city, country, latitude, longitude, then
+/// the other strings (nulls first; coordinates by IEEE total order).
+fn ranked_cmp(a: &GroupKey, b: &GroupKey) -> Ordering {
+    let coord = |k: &GroupKey, bit: u8, bits: u64| {
+        (k.present & bit != 0).then(|| {
+            let x = bits as i64;
+            x ^ ((((x >> 63) as u64) >> 1) as i64) // f64::total_cmp's key
+        })
+    };
+    a.hour
+        .cmp(&b.hour)
+        .then_with(|| a.strings[..2].cmp(&b.strings[..2]))
+        .then_with(|| coord(a, 1, a.latitude).cmp(&coord(b, 1, b.latitude)))
+        .then_with(|| coord(a, 2, a.longitude).cmp(&coord(b, 2, b.longitude)))
+        .then_with(|| a.strings[2..].cmp(&b.strings[2..]))
 }
 
 /// Finished stats rows and the dictionary their keys refer to.
 #[derive(Debug)]
 pub struct StatsRows {
-    /// Rows in output order.
-    pub rows: Vec<(GroupKey, Measures)>,
+    /// Group keys in output order (string ids are ranks, see [`StatsRows::string`]).
+    pub keys: Vec<GroupKey>,
+    /// Measures, parallel to `keys`.
+    pub measures: Vec<Measures>,
     dict: [Interner; 13],
+    by_rank: [Vec<u32>; 13],
 }
 
 impl StatsRows {
@@ -146,7 +198,7 @@ impl StatsRows {
     pub fn string(&self, key: &GroupKey, d: usize) -> Option<&str> {
         match key.strings[d] {
             0 => None,
-            id => Some(self.dict[d].get(id - 1)),
+            r => Some(self.dict[d].get(self.by_rank[d][r as usize - 1])),
         }
     }
 
@@ -158,25 +210,6 @@ impl StatsRows {
     /// edge_longitude of a key.
     pub fn longitude(&self, key: &GroupKey) -> Option<f64> {
         (key.present & 2 != 0).then(|| f64::from_bits(key.longitude))
-    }
-
-    fn cmp(&self, a: &GroupKey, b: &GroupKey) -> Ordering {
-        let s = |k: &GroupKey, r: std::ops::Range<usize>| -> Vec<Option<&str>> {
-            r.map(|d| self.string(k, d)).collect()
-        };
-        a.hour
-            .cmp(&b.hour)
-            .then_with(|| s(a, 0..2).cmp(&s(b, 0..2)))
-            .then_with(|| cmp_f(self.latitude(a), self.latitude(b)))
-            .then_with(|| cmp_f(self.longitude(a), self.longitude(b)))
-            .then_with(|| s(a, 2..13).cmp(&s(b, 2..13)))
-    }
-}
-
-fn cmp_f(a: Option<f64>, b: Option<f64>) -> Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => a.total_cmp(&b),
-        (a, b) => a.is_some().cmp(&b.is_some()),
     }
 }
 
@@ -193,52 +226,47 @@ mod tests {
     #[test]
     fn groups_are_exact_and_ordered() {
         let mut s = StatsAgg::default();
-        let a = s.group(3, &dims("/a"), None, None);
-        let b = s.group(1, &dims("/a"), None, None);
-        let a2 = s.group(3, &dims("/a"), None, None);
+        let a = s.pageview(3, &dims("/a"), None, None);
+        s.pageview(1, &dims("/a"), None, None);
+        s.pageview(3, &dims("/a"), None, None);
         let mut empty = dims("/a");
         empty[0] = Some("");
-        let c = s.group(3, &empty, None, None);
-        let d = s.group(3, &dims("/a"), Some(1.5), None);
-        assert_eq!(a, a2);
-        assert_eq!([a, b, c, d].len(), 4);
-        assert!(
-            a != b && a != c && a != d && c != d,
-            "null ≠ empty, hour and lat count"
-        );
-        s.add_pageview(a);
-        s.add_pageview(a);
+        s.pageview(3, &empty, None, None);
+        s.pageview(3, &dims("/a"), Some(1.5), None);
+        s.pageview(3, &dims("/a"), Some(-0.0), None);
+        s.pageview(3, &dims("/a"), Some(0.0), None);
         s.add_session(a, false, 10);
         s.add_session(a, true, 0);
         let rows = s.finish();
-        assert_eq!(rows.rows.len(), 4);
-        assert_eq!(rows.rows[0].0.hour, 1);
-        let m = rows
-            .rows
-            .iter()
-            .find(|r| {
-                r.0.hour == 3 && rows.string(&r.0, 0).is_none() && rows.latitude(&r.0).is_none()
-            })
-            .unwrap()
-            .1;
-        // Ordered: within hour 3, city null < "", and latitude null < 1.5.
+        // null ≠ empty, hour and latitude count; the two pageviews of `a`'s key are one group.
+        assert_eq!(rows.keys.len(), 6);
+        // Ordered: within hour 3, city null < "", and latitude null < -0.0 < 0.0 < 1.5.
         let order: Vec<_> = rows
-            .rows
+            .keys
             .iter()
-            .map(|r| (r.0.hour, rows.string(&r.0, 0), rows.latitude(&r.0)))
+            .map(|k| {
+                (
+                    k.hour,
+                    rows.string(k, 0),
+                    rows.latitude(k).map(f64::to_bits),
+                )
+            })
             .collect();
+        let bits = |x: f64| Some(x.to_bits());
         assert_eq!(
             order,
             vec![
                 (1, None, None),
                 (3, None, None),
-                (3, None, Some(1.5)),
+                (3, None, bits(-0.0)),
+                (3, None, bits(0.0)),
+                (3, None, bits(1.5)),
                 (3, Some(""), None)
             ]
         );
-        assert_eq!(rows.string(&rows.rows[0].0, 12), Some("/a"));
+        assert_eq!(rows.string(&rows.keys[0], 12), Some("/a"));
         assert_eq!(
-            m,
+            rows.measures[1],
             Measures {
                 page_views_cnt: 2,
                 visitor_cnt: 2,
@@ -246,6 +274,21 @@ mod tests {
                 visit_duration_sec_sum: 10
             }
         );
+        assert_eq!(rows.measures[0].page_views_cnt, 1);
+        assert_eq!(rows.measures[0].visitor_cnt, 0);
+    }
+
+    #[test]
+    fn strings_order_by_bytes_not_first_sight() {
+        let mut s = StatsAgg::default();
+        for p in ["/b", "/a", "/c", "/a"] {
+            s.pageview(0, &dims(p), None, None);
+        }
+        let rows = s.finish();
+        let paths: Vec<_> = rows.keys.iter().map(|k| rows.string(k, 12)).collect();
+        assert_eq!(paths, vec![Some("/a"), Some("/b"), Some("/c")]);
+        let pvs: Vec<_> = rows.measures.iter().map(|m| m.page_views_cnt).collect();
+        assert_eq!(pvs, vec![2, 1, 1]);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use super::{opt_f64, opt_str, sessions_schema, stats_schema, View};
 use crate::core::sessions::{session_id, Sessionizer};
-use crate::core::stats::{StatsAgg, STRING_DIMS};
+use crate::core::stats::{StatsAgg, StatsRows, STRING_DIMS};
+use crate::error::CompactError;
 use crate::read::Interner;
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
@@ -39,6 +40,11 @@ impl PageviewTables {
         self.rows
     }
 
+    /// Room for `n` pageviews.
+    pub fn reserve(&mut self, n: usize) {
+        self.stats.reserve(n);
+    }
+
     /// Adds a batch of pageviews in output order.
     pub fn add(&mut self, batch: &RecordBatch) {
         let v = View::new(batch);
@@ -54,8 +60,7 @@ impl PageviewTables {
             let hour = shared::time::hour_of_day(t);
             let g = self
                 .stats
-                .group(hour, &strings, opt_f64(lat, i), opt_f64(lon, i));
-            self.stats.add_pageview(g);
+                .pageview(hour, &strings, opt_f64(lat, i), opt_f64(lon, i));
             let vid = self.visitors.intern(visitor.value(i));
             let (s, new) = self.sessions.push(&vid, t, self.rows);
             let path_id = opt_str(path, i).map(|p| self.strings.intern(p));
@@ -75,65 +80,111 @@ impl PageviewTables {
         }
     }
 
-    /// The `sessions` and `stats` batches (`None` for a day without pageviews).
-    pub fn finish(mut self) -> Result<Option<(RecordBatch, RecordBatch)>, ArrowError> {
+    /// Emits the `sessions` and then the `stats` rows, as batches of at most `slice` rows
+    /// (building each table whole would hold a second copy of every group at once).
+    pub fn finish(
+        self,
+        slice: usize,
+        mut emit: impl FnMut(Table, RecordBatch) -> Result<(), CompactError>,
+    ) -> Result<(), CompactError> {
         if self.rows == 0 {
-            return Ok(None);
+            return Ok(());
         }
-        let sessions = self.sessions.finish();
-        let n = sessions.len();
-        let mut id = StringBuilder::with_capacity(n, n * 64);
-        let mut vis = StringBuilder::with_capacity(n, n * 64);
-        let mut start = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
-        let mut end = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
-        let mut dur = Int64Builder::with_capacity(n);
-        let mut pvs = Int32Builder::with_capacity(n);
-        let mut bounce = BooleanBuilder::with_capacity(n);
-        let mut landing = StringBuilder::new();
-        let mut exit = StringBuilder::new();
-        let mut pvid = StringBuilder::with_capacity(n, n * 64);
-        let mut refd = StringBuilder::new();
-        let strings = self.strings.strings();
+        let PageviewTables {
+            mut stats,
+            sessions,
+            extra,
+            visitors,
+            strings,
+            ..
+        } = self;
+        let sessions = sessions.finish();
+        for (s, x) in sessions.iter().zip(&extra) {
+            stats.add_session(x.group, s.is_bounce(), s.duration_sec());
+        }
+        let strings = strings.strings();
         let name = |id: Option<u32>| id.map(|i| &*strings[i as usize]);
+        let slice = slice.max(1);
         // Sessions come in order of their first pageview, i.e. by (start, visitor).
-        for (s, x) in sessions.iter().zip(&self.extra) {
-            let visitor = &self.visitors.strings()[s.key as usize];
-            self.stats
-                .add_session(x.group, s.is_bounce(), s.duration_sec());
-            id.append_value(session_id(visitor, s.start_ms));
-            vis.append_value(visitor);
-            start.append_value(s.start_ms);
-            end.append_value(s.end_ms);
-            dur.append_value(s.duration_sec());
-            pvs.append_value(s.hits as i32);
-            bounce.append_value(s.is_bounce());
-            landing.append_option(name(x.landing_path));
-            exit.append_option(name(x.exit_path));
-            pvid.append_value(&x.landing_page_view_id);
-            refd.append_option(name(x.referrer));
+        for (ss, xs) in sessions.chunks(slice).zip(extra.chunks(slice)) {
+            let n = ss.len();
+            let mut id = StringBuilder::with_capacity(n, n * 64);
+            let mut vis = StringBuilder::with_capacity(n, n * 64);
+            let mut start = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+            let mut end = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+            let mut dur = Int64Builder::with_capacity(n);
+            let mut pvs = Int32Builder::with_capacity(n);
+            let mut bounce = BooleanBuilder::with_capacity(n);
+            let mut landing = StringBuilder::new();
+            let mut exit = StringBuilder::new();
+            let mut pvid = StringBuilder::with_capacity(n, n * 64);
+            let mut refd = StringBuilder::new();
+            for (s, x) in ss.iter().zip(xs) {
+                let visitor = &visitors.strings()[s.key as usize];
+                id.append_value(session_id(visitor, s.start_ms));
+                vis.append_value(visitor);
+                start.append_value(s.start_ms);
+                end.append_value(s.end_ms);
+                dur.append_value(s.duration_sec());
+                pvs.append_value(s.hits as i32);
+                bounce.append_value(s.is_bounce());
+                landing.append_option(name(x.landing_path));
+                exit.append_option(name(x.exit_path));
+                pvid.append_value(&x.landing_page_view_id);
+                refd.append_option(name(x.referrer));
+            }
+            let cols: Vec<ArrayRef> = vec![
+                Arc::new(id.finish()),
+                Arc::new(vis.finish()),
+                Arc::new(start.finish()),
+                Arc::new(end.finish()),
+                Arc::new(dur.finish()),
+                Arc::new(pvs.finish()),
+                Arc::new(bounce.finish()),
+                Arc::new(landing.finish()),
+                Arc::new(exit.finish()),
+                Arc::new(pvid.finish()),
+                Arc::new(refd.finish()),
+            ];
+            emit(
+                Table::Sessions,
+                RecordBatch::try_new(sessions_schema(), cols)?,
+            )?;
         }
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(id.finish()),
-            Arc::new(vis.finish()),
-            Arc::new(start.finish()),
-            Arc::new(end.finish()),
-            Arc::new(dur.finish()),
-            Arc::new(pvs.finish()),
-            Arc::new(bounce.finish()),
-            Arc::new(landing.finish()),
-            Arc::new(exit.finish()),
-            Arc::new(pvid.finish()),
-            Arc::new(refd.finish()),
-        ];
-        let sessions_batch = RecordBatch::try_new(sessions_schema(), cols)?;
-        Ok(Some((sessions_batch, stats_batch(self.stats)?)))
+        drop((sessions, extra, visitors));
+        let stats = stats.finish();
+        for lo in (0..stats.keys.len()).step_by(slice) {
+            let hi = (lo + slice).min(stats.keys.len());
+            emit(Table::Stats, stats_batch(&stats, lo..hi)?)?;
+        }
+        Ok(())
     }
 }
 
-fn stats_batch(stats: StatsAgg) -> Result<RecordBatch, ArrowError> {
-    let stats = stats.finish();
-    let rows = &stats.rows;
-    let n = rows.len();
+/// The two tables [`PageviewTables::finish`] emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// `sessions`.
+    Sessions,
+    /// `stats`.
+    Stats,
+}
+
+impl Table {
+    /// The table's name (first segment of its keys).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Sessions => "sessions",
+            Table::Stats => "stats",
+        }
+    }
+}
+
+fn stats_batch(
+    stats: &StatsRows,
+    range: std::ops::Range<usize>,
+) -> Result<RecordBatch, ArrowError> {
+    let n = range.len();
     let mut hour = Int32Builder::with_capacity(n);
     let mut strs: Vec<StringBuilder> = (0..13).map(|_| StringBuilder::new()).collect();
     let mut lat = Float64Builder::with_capacity(n);
@@ -141,7 +192,7 @@ fn stats_batch(stats: StatsAgg) -> Result<RecordBatch, ArrowError> {
     let mut m: Vec<Int32Builder> = (0..3).map(|_| Int32Builder::with_capacity(n)).collect();
     let mut sum = Int64Builder::with_capacity(n);
     let mut avg = Int32Builder::with_capacity(n);
-    for (d, x) in rows {
+    for (d, x) in stats.keys[range.clone()].iter().zip(&stats.measures[range]) {
         hour.append_value(i32::from(d.hour));
         for (i, b) in strs.iter_mut().enumerate() {
             b.append_option(stats.string(d, i));

@@ -2,7 +2,7 @@
 //! back. Files are read through `std::fs::File` (local inputs in place, remote ones staged to
 //! scratch).
 
-use crate::core::order::{event_id_bits, KeyRow};
+use crate::core::order::{event_id_bits, hex_visitor, KeyRow};
 use crate::error::CompactError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMillisecondType;
@@ -69,14 +69,16 @@ impl InputFile {
         ))
     }
 
-    /// Appends one [`KeyRow`] per row (event_timestamp, daily_visitor_id, event_id), interning
-    /// visitors into `visitors`.
+    /// Appends one [`KeyRow`] per row (event_timestamp, daily_visitor_id, event_id). Visitors
+    /// are parsed as hex ([`hex_visitor`]) without `visitors`, or interned into it (the caller
+    /// maps ids to ranks); returns false, with `out` partly filled, when a visitor is not hex
+    /// and no interner was given.
     pub fn read_keys(
         &self,
         file_idx: u32,
         out: &mut Vec<KeyRow>,
-        visitors: &mut Interner,
-    ) -> Result<(), CompactError> {
+        mut visitors: Option<&mut Interner>,
+    ) -> Result<bool, CompactError> {
         let schema = self.meta.parquet_schema();
         let idx = |name: &str| crate::cols::index(name);
         let mask = ProjectionMask::roots(
@@ -101,9 +103,17 @@ impl InputFile {
             let visitor = batch.column(1).as_string::<i32>();
             let event = batch.column(2).as_string::<i32>();
             for i in 0..batch.num_rows() {
+                let v = visitor.value(i);
+                let visitor = match visitors.as_deref_mut() {
+                    Some(interner) => [0, 0, 0, u64::from(interner.intern(v))],
+                    None => match hex_visitor(v) {
+                        Some(key) => key,
+                        None => return Ok(false),
+                    },
+                };
                 out.push(KeyRow {
                     ts: ts.value(i),
-                    visitor: visitors.intern(visitor.value(i)),
+                    visitor,
                     event_id: event_id_bits(event.value(i)),
                     file: file_idx,
                     row,
@@ -111,7 +121,7 @@ impl InputFile {
                 row += 1;
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// All rows, all columns, in file order, decoded once front to back in batches.

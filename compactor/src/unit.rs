@@ -240,14 +240,26 @@ fn compact_partition(
     let started = Instant::now();
     let total: usize = files.iter().map(|f| f.rows).sum();
     let mut keys = Vec::with_capacity(total);
-    let mut visitors = Interner::default();
+    // Visitor ids as written by the enricher sort as numbers; any other form falls back to
+    // interning and ranking the strings (same order, more memory and time).
+    let mut all_hex = true;
     for (i, f) in files.iter().enumerate() {
-        f.read_keys(i as u32, &mut keys, &mut visitors)?;
+        if !f.read_keys(i as u32, &mut keys, None)? {
+            all_hex = false;
+            break;
+        }
     }
-    let rank = rank_strings(visitors.strings());
-    drop(visitors);
-    for k in &mut keys {
-        k.visitor = rank[k.visitor as usize];
+    if !all_hex {
+        keys.clear();
+        let mut visitors = Interner::default();
+        for (i, f) in files.iter().enumerate() {
+            f.read_keys(i as u32, &mut keys, Some(&mut visitors))?;
+        }
+        let rank = rank_strings(visitors.strings());
+        drop(visitors);
+        for k in &mut keys {
+            k.visitor[3] = u64::from(rank[k.visitor[3] as usize]);
+        }
     }
     let ordered = dedupe_and_sort(keys);
     counts.files_in += files.len() as u64;

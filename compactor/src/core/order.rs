@@ -11,8 +11,11 @@ use rustc_hash::FxHashSet;
 pub struct KeyRow {
     /// event_timestamp, epoch ms.
     pub ts: i64,
-    /// Rank of daily_visitor_id among the partition's distinct visitors (see [`rank_strings`]).
-    pub visitor: u32,
+    /// daily_visitor_id as a sortable key: its 256 bits when every visitor of the partition is
+    /// 64 lowercase hex digits (what the enricher writes; see [`hex_visitor`]), else
+    /// `[0, 0, 0, rank]` with the rank among the partition's distinct visitors
+    /// ([`rank_strings`]). Either way the order is the strings' byte order.
+    pub visitor: [u64; 4],
     /// event_id as 128 bits (see [`event_id_bits`]).
     pub event_id: u128,
     /// Index of the input file (files in key order).
@@ -64,6 +67,27 @@ pub fn rank_strings<S: AsRef<str>>(strings: &[S]) -> Vec<u32> {
     rank
 }
 
+/// A visitor id of 64 lowercase hex digits as 4 big-endian words (`None` for anything else), so
+/// that comparing the words compares the strings.
+pub fn hex_visitor(id: &str) -> Option<[u64; 4]> {
+    let b = id.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let mut out = [0u64; 4];
+    for (w, chunk) in out.iter_mut().zip(b.chunks_exact(16)) {
+        for &c in chunk {
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => return None,
+            };
+            *w = (*w << 4) | u64::from(d);
+        }
+    }
+    Some(out)
+}
+
 /// 128 bits of an event id: the UUID's own bits when it is a canonical hyphenated UUID (what
 /// the enricher writes), else the first 128 bits of its SHA-256 (still a faithful identity for
 /// de-duplication; only the tie-break order among equal timestamps differs).
@@ -102,10 +126,10 @@ fn parse_uuid(b: &[u8]) -> Option<u128> {
 mod tests {
     use super::*;
 
-    fn k(ts: i64, visitor: u32, event_id: u128, file: u32, row: u32) -> KeyRow {
+    fn k(ts: i64, visitor: u64, event_id: u128, file: u32, row: u32) -> KeyRow {
         KeyRow {
             ts,
-            visitor,
+            visitor: [0, 0, 0, visitor],
             event_id,
             file,
             row,
@@ -160,6 +184,29 @@ mod tests {
     fn ranks_follow_byte_order() {
         let s: Vec<Box<str>> = ["b", "a", "c", "ab"].iter().map(|x| (*x).into()).collect();
         assert_eq!(rank_strings(&s), vec![2, 0, 3, 1]);
+    }
+
+    #[test]
+    fn hex_visitors_order_like_their_strings() {
+        let ids = [
+            "00".repeat(32),
+            format!("{}1", "0".repeat(63)),
+            format!("0f{}", "0".repeat(62)),
+            format!("a0{}", "0".repeat(62)),
+            "ff".repeat(32),
+        ];
+        let keys: Vec<_> = ids.iter().map(|s| hex_visitor(s).unwrap()).collect();
+        for w in keys.windows(2) {
+            assert!(w[0] < w[1]);
+        }
+        for bad in [
+            "A".repeat(64),
+            "0".repeat(63),
+            "g".repeat(64),
+            String::new(),
+        ] {
+            assert_eq!(hex_visitor(&bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub struct Product {
 }
 
 /// One pageview or event, reduced to what the overview needs. Strings are interned by the
-/// caller (any consistent numbering).
+/// caller (any consistent numbering). 48 bytes: a busy domain-day holds millions of these, so
+/// the rarer e-commerce fields live in a side table ([`Commerce`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     /// event_timestamp, epoch ms.
@@ -63,6 +64,16 @@ pub struct Hit {
     pub pageview: bool,
     /// Product action.
     pub action: Action,
+    /// Index into the commerce slice given to [`overview`], or [`NO_COMMERCE`].
+    pub commerce: u32,
+}
+
+/// [`Hit::commerce`] of a hit without product action and transaction.
+pub const NO_COMMERCE: u32 = u32::MAX;
+
+/// The e-commerce fields of a hit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commerce {
     /// Interned upper(trim(transaction_id)) when non-empty.
     pub transaction: Option<u32>,
     /// transaction_revenue / tax / shipping, 0 when null.
@@ -106,12 +117,19 @@ struct Acc {
 /// Computes the hourly rows and the daily row (`None` for a day without hits).
 pub fn overview(
     mut hits: Vec<Hit>,
+    commerce: &[Commerce],
     products: &[Product],
     day_start_ms: i64,
 ) -> (Vec<Row>, Option<Row>) {
     hits.sort_unstable_by_key(|h| (h.ts, h.tie));
     let mut seen_tx = FxHashSet::default();
-    hits.retain(|h| match (h.action, h.transaction) {
+    let no_commerce = Commerce {
+        transaction: None,
+        money: [0.0; 3],
+        products: 0..0,
+    };
+    let commerce_of = |h: &Hit| commerce.get(h.commerce as usize).unwrap_or(&no_commerce);
+    hits.retain(|h| match (h.action, commerce_of(h).transaction) {
         (Action::Purchase, Some(t)) => seen_tx.insert(t),
         _ => true,
     });
@@ -129,7 +147,7 @@ pub fn overview(
         ];
         let hour = ((h.ts - day_start_ms).div_euclid(3_600_000)).clamp(0, 23) as usize;
         for acc in [&mut hours[hour], &mut day] {
-            add(acc, h, session, news, products);
+            add(acc, h, commerce_of(h), session, news, products);
         }
     }
     let rows = hours
@@ -142,7 +160,7 @@ pub fn overview(
     (rows, daily)
 }
 
-fn add(acc: &mut Acc, h: &Hit, session: u32, news: [bool; 3], products: &[Product]) {
+fn add(acc: &mut Acc, h: &Hit, c: &Commerce, session: u32, news: [bool; 3], products: &[Product]) {
     acc.active[0].insert(session);
     if let Some(u) = h.user {
         acc.active[1].insert(u);
@@ -159,7 +177,7 @@ fn add(acc: &mut Acc, h: &Hit, session: u32, news: [bool; 3], products: &[Produc
         Action::Remove => Some(3),
         Action::Purchase | Action::Other => None,
     };
-    let items = &products[h.products.start as usize..h.products.end as usize];
+    let items = &products[c.products.start as usize..c.products.end as usize];
     if let Some(slot) = slot {
         for p in items {
             acc.row.products[slot].0 += 1;
@@ -169,9 +187,9 @@ fn add(acc: &mut Acc, h: &Hit, session: u32, news: [bool; 3], products: &[Produc
         }
     }
     if h.action == Action::Purchase {
-        if let Some(t) = h.transaction {
+        if let Some(t) = c.transaction {
             acc.transactions.insert(t);
-            for (sum, v) in acc.row.money.iter_mut().zip(h.money) {
+            for (sum, v) in acc.row.money.iter_mut().zip(c.money) {
                 *sum += v;
             }
         }
@@ -212,15 +230,18 @@ mod tests {
             user: None,
             pageview: true,
             action: Action::Other,
-            transaction: None,
-            money: [0.0; 3],
-            products: 0..0,
+            commerce: NO_COMMERCE,
         }
     }
 
     #[test]
+    fn a_hit_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<Hit>(), 48);
+    }
+
+    #[test]
     fn empty_day_has_no_rows() {
-        assert_eq!(overview(vec![], &[], 0), (vec![], None));
+        assert_eq!(overview(vec![], &[], &[], 0), (vec![], None));
     }
 
     #[test]
@@ -235,7 +256,7 @@ mod tests {
         ];
         hits[0].user = Some(7);
         hits[2].user = Some(7);
-        let (hourly, daily) = overview(hits, &[], 0);
+        let (hourly, daily) = overview(hits, &[], &[], 0);
         let summary: Vec<_> = hourly
             .iter()
             .map(|r| (r.bucket_ms / H, r.active, r.new))
@@ -284,21 +305,36 @@ mod tests {
         let mut buy = hit(10, 1);
         buy.pageview = false;
         buy.action = Action::Purchase;
-        buy.transaction = Some(9);
-        buy.money = [100.0, 19.0, 5.0];
-        buy.products = 0..2;
+        let commerce = [
+            Commerce {
+                transaction: Some(9),
+                money: [100.0, 19.0, 5.0],
+                products: 0..2,
+            },
+            Commerce {
+                transaction: Some(9),
+                money: [100.0, 19.0, 5.0],
+                products: 2..3,
+            },
+            Commerce {
+                transaction: None,
+                money: [0.0; 3],
+                products: 3..4,
+            },
+        ];
+        buy.commerce = 0;
         let mut again = buy.clone();
         again.ts = 20;
         again.tie = 20;
-        again.products = 2..3;
+        again.commerce = 1;
         let mut click = hit(5, 1);
         click.action = Action::Click;
         click.pageview = false;
-        click.products = 3..4;
+        click.commerce = 2;
         let mut click2 = click.clone();
         click2.ts = 6;
         click2.tie = 6;
-        let (_, daily) = overview(vec![again, buy, click, click2], &products, 0);
+        let (_, daily) = overview(vec![again, buy, click, click2], &commerce, &products, 0);
         let d = daily.unwrap();
         assert_eq!(d.transactions, 1);
         assert_eq!(d.money, [100.0, 19.0, 5.0]);

@@ -3,7 +3,7 @@
 
 use super::{opt_f64, opt_str, overview_schema, View};
 use crate::core::order::event_id_bits;
-use crate::core::overview::{overview, Action, Hit, Product, Row};
+use crate::core::overview::{overview, Action, Commerce, Hit, Product, Row, NO_COMMERCE};
 use crate::read::Interner;
 use arrow_array::builder::{Float64Builder, Int64Builder, TimestampMillisecondBuilder};
 use arrow_array::cast::AsArray;
@@ -16,6 +16,7 @@ use std::sync::Arc;
 #[derive(Default)]
 pub struct OverviewInput {
     hits: Vec<Hit>,
+    commerce: Vec<Commerce>,
     products: Vec<Product>,
     clients: Interner,
     users: Interner,
@@ -75,6 +76,17 @@ impl OverviewInput {
                 .map(|t| t.trim().to_uppercase())
                 .filter(|t| !t.is_empty())
                 .map(|t| self.transactions.intern(&t));
+            let products = start..self.products.len() as u32;
+            let commerce = if act == Action::Other && transaction.is_none() {
+                NO_COMMERCE
+            } else {
+                self.commerce.push(Commerce {
+                    transaction,
+                    money: money.map(|a| opt_f64(a, i).unwrap_or(0.0)),
+                    products,
+                });
+                self.commerce.len() as u32 - 1
+            };
             self.hits.push(Hit {
                 ts: ts.value(i),
                 tie: event_id_bits(event_id.value(i)),
@@ -82,9 +94,7 @@ impl OverviewInput {
                 user: opt_str(user, i).map(|u| self.users.intern(u)),
                 pageview,
                 action: act,
-                transaction,
-                money: money.map(|a| opt_f64(a, i).unwrap_or(0.0)),
-                products: start..self.products.len() as u32,
+                commerce,
             });
         }
     }
@@ -94,7 +104,7 @@ impl OverviewInput {
         self,
         day_start_ms: i64,
     ) -> Result<Option<(RecordBatch, RecordBatch)>, ArrowError> {
-        let (hourly, daily) = overview(self.hits, &self.products, day_start_ms);
+        let (hourly, daily) = overview(self.hits, &self.commerce, &self.products, day_start_ms);
         match daily {
             None => Ok(None),
             Some(d) => Ok(Some((rows_batch(&hourly)?, rows_batch(&[d])?))),

@@ -149,6 +149,16 @@ pub fn visitor_id(v: u8) -> String {
 /// Writes one input file per call: `<lake>/incoming/<partition of the first hit>/<name>`.
 /// All hits must share the partition.
 pub fn write_input(lake: &Path, name: &str, hits: &[Hit]) {
+    write_input_with(lake, name, hits, |b| b);
+}
+
+/// [`write_input`], with the batch changed by `edit` before it is written.
+pub fn write_input_with(
+    lake: &Path,
+    name: &str,
+    hits: &[Hit],
+    edit: impl Fn(RecordBatch) -> RecordBatch,
+) {
     let first = &hits[0];
     let part = PartitionKey {
         domain_name: "shop.example".into(),
@@ -163,7 +173,7 @@ pub fn write_input(lake: &Path, name: &str, hits: &[Hit]) {
         );
         b.append(&record(h));
     }
-    let batch = b.finish().unwrap();
+    let batch = edit(b.finish().unwrap());
     let bytes = encode_parquet(&[batch], &ParquetOptions::default()).unwrap();
     let path = lake.join("incoming").join(object_key("", &part, name));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

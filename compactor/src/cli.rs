@@ -68,7 +68,7 @@ pub struct RunArgs {
     #[arg(long, env = "COMPACTOR_TARGET_FILE_MB", default_value_t = 128)]
     pub target_file_mb: u64,
     /// Rows gathered per step (memory ≈ 4 × this × ~1.5 KB decoded).
-    #[arg(long, env = "COMPACTOR_CHUNK_ROWS", default_value_t = 12 * 1024)]
+    #[arg(long, env = "COMPACTOR_CHUNK_ROWS", default_value_t = 8 * 1024)]
     pub chunk_rows: usize,
     /// Scratch directory for output files before upload (and staged S3 inputs).
     #[arg(long, env = "COMPACTOR_SCRATCH")]

@@ -69,14 +69,15 @@ impl InputFile {
         ))
     }
 
-    /// Appends one [`KeyRow`] per row (event_timestamp, daily_visitor_id, event_id). Visitors
-    /// are parsed as hex ([`hex_visitor`]) without `visitors`, or interned into it (the caller
-    /// maps ids to ranks); returns false, with `out` partly filled, when a visitor is not hex
-    /// and no interner was given.
+    /// Fills `out` (exactly [`InputFile::rows`] long) with one [`KeyRow`] per row
+    /// (event_timestamp, daily_visitor_id, event_id). Visitors are parsed as hex
+    /// ([`hex_visitor`]) without `visitors`, or interned into it (the caller maps ids to
+    /// ranks); returns false, with `out` partly filled, when a visitor is not hex and no
+    /// interner was given.
     pub fn read_keys(
         &self,
         file_idx: u32,
-        out: &mut Vec<KeyRow>,
+        out: &mut [KeyRow],
         mut visitors: Option<&mut Interner>,
     ) -> Result<bool, CompactError> {
         let schema = self.meta.parquet_schema();
@@ -96,6 +97,10 @@ impl InputFile {
             .build()
             .map_err(CompactError::parquet(&self.key))?;
         let mut row = 0u32;
+        let short = || CompactError::BadInput {
+            key: self.key.clone(),
+            reason: "row count differs from the footer's".into(),
+        };
         for batch in reader {
             let batch = batch?;
             // Projected columns come back in file-schema order.
@@ -111,15 +116,18 @@ impl InputFile {
                         None => return Ok(false),
                     },
                 };
-                out.push(KeyRow {
+                *out.get_mut(row as usize).ok_or_else(short)? = KeyRow {
                     ts: ts.value(i),
                     visitor,
                     event_id: event_id_bits(event.value(i)),
                     file: file_idx,
                     row,
-                });
+                };
                 row += 1;
             }
+        }
+        if row as usize != out.len() {
+            return Err(short());
         }
         Ok(true)
     }

@@ -8,7 +8,7 @@
 //! index, the rows decoded ahead of their turn (the input's disorder) and a few chunks.
 
 use crate::core::manifest::Counts;
-use crate::core::order::{dedupe_and_sort, rank_strings};
+use crate::core::order::{dedupe_and_sort, rank_strings, KeyRow};
 use crate::error::CompactError;
 use crate::merge::Merger;
 use crate::read::{InputFile, Interner};
@@ -239,21 +239,43 @@ fn compact_partition(
 ) -> Result<Vec<LocalOutput>, CompactError> {
     let started = Instant::now();
     let total: usize = files.iter().map(|f| f.rows).sum();
-    let mut keys = Vec::with_capacity(total);
+    let mut keys = vec![KeyRow::default(); total];
     // Visitor ids as written by the enricher sort as numbers; any other form falls back to
-    // interning and ranking the strings (same order, more memory and time).
-    let mut all_hex = true;
+    // interning and ranking the strings (same order, more memory and time). Each file fills
+    // its own slice of `keys`; the files are split between this thread and a second one
+    // (decoding the key columns is most of this step, and nothing else runs while it does).
+    let mut slices: Vec<(u32, &InputFile, &mut [KeyRow])> = Vec::with_capacity(files.len());
+    let mut rest = keys.as_mut_slice();
     for (i, f) in files.iter().enumerate() {
-        if !f.read_keys(i as u32, &mut keys, None)? {
-            all_hex = false;
-            break;
-        }
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(f.rows);
+        slices.push((i as u32, f, mine));
+        rest = tail;
     }
+    let half = slices.len() / 2;
+    let second: Vec<_> = slices.drain(half..).collect();
+    let read = |part: Vec<(u32, &InputFile, &mut [KeyRow])>| -> Result<bool, CompactError> {
+        for (i, f, out) in part {
+            if !f.read_keys(i, out, None)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let all_hex = std::thread::scope(|scope| -> Result<bool, CompactError> {
+        let other = scope.spawn(|| read(second));
+        let first_ok = read(slices)?;
+        let second_ok = other
+            .join()
+            .map_err(|_| CompactError::Internal("key reader panicked".into()))??;
+        Ok(first_ok && second_ok)
+    })?;
     if !all_hex {
-        keys.clear();
         let mut visitors = Interner::default();
+        let mut rest = keys.as_mut_slice();
         for (i, f) in files.iter().enumerate() {
-            f.read_keys(i as u32, &mut keys, Some(&mut visitors))?;
+            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(f.rows);
+            f.read_keys(i as u32, mine, Some(&mut visitors))?;
+            rest = tail;
         }
         let rank = rank_strings(visitors.strings());
         drop(visitors);

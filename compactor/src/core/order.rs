@@ -7,7 +7,7 @@
 use rustc_hash::FxHashSet;
 
 /// The sort and de-duplication key of one input row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KeyRow {
     /// event_timestamp, epoch ms.
     pub ts: i64,
@@ -76,16 +76,43 @@ pub fn hex_visitor(id: &str) -> Option<[u64; 4]> {
     }
     let mut out = [0u64; 4];
     for (w, chunk) in out.iter_mut().zip(b.chunks_exact(16)) {
-        for &c in chunk {
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                _ => return None,
-            };
-            *w = (*w << 4) | u64::from(d);
-        }
+        *w = hex_word(chunk, &LOWER_HEX)?;
     }
     Some(out)
+}
+
+/// Digit values of hex characters; 0xff for anything else.
+const fn hex_table(upper: bool) -> [u8; 256] {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        if upper {
+            t[b'A' as usize + i] = 10 + i as u8;
+        }
+        i += 1;
+    }
+    t
+}
+
+static LOWER_HEX: [u8; 256] = hex_table(false);
+static ANY_HEX: [u8; 256] = hex_table(true);
+
+/// Up to 16 hex digits as a number; branch-free per digit (this runs for every input row).
+fn hex_word(digits: &[u8], table: &[u8; 256]) -> Option<u64> {
+    let mut w = 0u64;
+    let mut bad = 0u8;
+    for &c in digits {
+        let d = table[c as usize];
+        bad |= d;
+        w = (w << 4) | u64::from(d & 0x0f);
+    }
+    (bad & 0xf0 == 0).then_some(w)
 }
 
 /// 128 bits of an event id: the UUID's own bits when it is a canonical hyphenated UUID (what
@@ -106,20 +133,11 @@ fn parse_uuid(b: &[u8]) -> Option<u128> {
     if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    let mut v: u128 = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            continue;
-        }
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => return None,
-        };
-        v = (v << 4) | u128::from(d);
-    }
-    Some(v)
+    let hi = (hex_word(&b[0..8], &ANY_HEX)? << 32)
+        | (hex_word(&b[9..13], &ANY_HEX)? << 16)
+        | hex_word(&b[14..18], &ANY_HEX)?;
+    let lo = (hex_word(&b[19..23], &ANY_HEX)? << 48) | hex_word(&b[24..36], &ANY_HEX)?;
+    Some((u128::from(hi) << 64) | u128::from(lo))
 }
 
 #[cfg(test)]
@@ -219,6 +237,19 @@ mod tests {
         assert_eq!(
             event_id_bits("0190AB12-0000-7000-8000-000000000001"),
             event_id_bits("0190ab12-0000-7000-8000-000000000001")
+        );
+        assert_eq!(
+            event_id_bits("01234567-89ab-cdef-0123-456789ABCDEF"),
+            0x0123_4567_89ab_cdef_0123_4567_89ab_cdef
+        );
+        // A non-hex digit or a misplaced dash: hashed, not parsed.
+        assert_ne!(
+            event_id_bits("0000000g-0000-0000-0000-00000000000a"),
+            event_id_bits("00000000-0000-0000-0000-00000000000a")
+        );
+        assert_ne!(
+            event_id_bits("00000000-0000-0000-0000-00000000000a"),
+            event_id_bits("000000000-000-0000-0000-00000000000a")
         );
         assert_ne!(event_id_bits("not-a-uuid"), event_id_bits("not-a-uuid2"));
         assert_eq!(event_id_bits("x"), event_id_bits("x"));

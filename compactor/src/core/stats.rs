@@ -157,7 +157,7 @@ impl StatsAgg {
             m.visit_duration_sec_sum += duration;
         }
         StatsRows {
-            keys: keys.into_iter().map(|(k, _)| k).collect(),
+            keys,
             measures,
             dict,
             by_rank,
@@ -185,8 +185,9 @@ fn ranked_cmp(a: &GroupKey, b: &GroupKey) -> Ordering {
 /// Finished stats rows and the dictionary their keys refer to.
 #[derive(Debug)]
 pub struct StatsRows {
-    /// Group keys in output order (string ids are ranks, see [`StatsRows::string`]).
-    pub keys: Vec<GroupKey>,
+    /// Group keys in output order (string ids are ranks, see [`StatsRows::string`]), each
+    /// with the handle of one of its pageviews (kept: dropping it would copy every key).
+    pub keys: Vec<(GroupKey, u32)>,
     /// Measures, parallel to `keys`.
     pub measures: Vec<Measures>,
     dict: [Interner; 13],
@@ -244,7 +245,7 @@ mod tests {
         let order: Vec<_> = rows
             .keys
             .iter()
-            .map(|k| {
+            .map(|(k, _)| {
                 (
                     k.hour,
                     rows.string(k, 0),
@@ -264,7 +265,7 @@ mod tests {
                 (3, Some(""), None)
             ]
         );
-        assert_eq!(rows.string(&rows.keys[0], 12), Some("/a"));
+        assert_eq!(rows.string(&rows.keys[0].0, 12), Some("/a"));
         assert_eq!(
             rows.measures[1],
             Measures {
@@ -285,7 +286,7 @@ mod tests {
             s.pageview(0, &dims(p), None, None);
         }
         let rows = s.finish();
-        let paths: Vec<_> = rows.keys.iter().map(|k| rows.string(k, 12)).collect();
+        let paths: Vec<_> = rows.keys.iter().map(|(k, _)| rows.string(k, 12)).collect();
         assert_eq!(paths, vec![Some("/a"), Some("/b"), Some("/c")]);
         let pvs: Vec<_> = rows.measures.iter().map(|m| m.page_views_cnt).collect();
         assert_eq!(pvs, vec![2, 1, 1]);

@@ -192,7 +192,7 @@ fn stats_batch(
     let mut m: Vec<Int32Builder> = (0..3).map(|_| Int32Builder::with_capacity(n)).collect();
     let mut sum = Int64Builder::with_capacity(n);
     let mut avg = Int32Builder::with_capacity(n);
-    for (d, x) in stats.keys[range.clone()].iter().zip(&stats.measures[range]) {
+    for ((d, _), x) in stats.keys[range.clone()].iter().zip(&stats.measures[range]) {
         hour.append_value(i32::from(d.hour));
         for (i, b) in strs.iter_mut().enumerate() {
             b.append_option(stats.string(d, i));

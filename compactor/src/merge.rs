@@ -9,10 +9,21 @@
 //!
 //! Memory is the decoded rows still waiting for their turn: with client clocks skewed by
 //! minutes, that is the disorder of the input (measured on the 5M-event benchmark day: at most
-//! ~11 % of the largest partition's rows), not the partition.
+//! ~13 % of the largest partition's rows), not the partition. It is capped: once `max_held`
+//! rows are held, a row that would need decoding further ahead is read on its own (a row
+//! selection, which decodes the pages holding it) instead, so input in any order — a replayed
+//! day in random order — costs time, never more memory.
 
 use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::{ArrowError, SchemaRef};
+
+/// One input file as the merge reads it.
+pub trait Source {
+    /// The next rows in file order (`None` at the end).
+    fn next_batch(&mut self) -> Option<Result<RecordBatch, ArrowError>>;
+    /// Just these rows (ascending, unique), in that order.
+    fn read_rows(&self, rows: &[u32]) -> Result<RecordBatch, ArrowError>;
+}
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
@@ -45,6 +56,8 @@ struct Cursor<S> {
     held: VecDeque<Held>,
     /// Bit per file row: set while the row is wanted by output not yet produced.
     wanted: Vec<u64>,
+    /// Rows of the current chunk read on their own (kept: their file rows), dropped after it.
+    fetched: Option<(Vec<u32>, RecordBatch)>,
 }
 
 impl<S> Cursor<S> {
@@ -69,19 +82,20 @@ pub struct Merger<S> {
     /// Rows held in decoded batches right now, and the most ever (for the log).
     held_rows: usize,
     peak_held_rows: usize,
+    max_held: usize,
+    fetched_rows: u64,
 }
 
-impl<S> Merger<S>
-where
-    S: Iterator<Item = Result<RecordBatch, ArrowError>>,
-{
-    /// `sources[f]` yields file `f`'s rows in file order; `rows_per_file[f]` is its row count;
-    /// `order` is every surviving `(file, row)` in output order (rows not in it are skipped).
+impl<S: Source> Merger<S> {
+    /// `sources[f]` reads file `f`; `rows_per_file[f]` is its row count; `order` is every
+    /// surviving `(file, row)` in output order (rows not in it are skipped); at most about
+    /// `max_held` decoded rows are kept waiting.
     pub fn new(
         sources: Vec<S>,
         rows_per_file: &[usize],
         order: &[(u32, u32)],
         schema: SchemaRef,
+        max_held: usize,
     ) -> Self {
         let mut files: Vec<Cursor<S>> = sources
             .into_iter()
@@ -91,6 +105,7 @@ where
                 decoded_to: 0,
                 held: VecDeque::new(),
                 wanted: vec![0; rows.div_ceil(64)],
+                fetched: None,
             })
             .collect();
         for &(f, r) in order {
@@ -101,6 +116,8 @@ where
             schema,
             held_rows: 0,
             peak_held_rows: 0,
+            max_held,
+            fetched_rows: 0,
         }
     }
 
@@ -109,25 +126,56 @@ where
         self.peak_held_rows
     }
 
+    /// Rows read on their own because the hold was full.
+    pub fn fetched_rows(&self) -> u64 {
+        self.fetched_rows
+    }
+
     /// The rows of `chunk` (the next part of the output order), as one batch.
     pub fn next_chunk(&mut self, chunk: &[(u32, u32)]) -> Result<RecordBatch, ArrowError> {
-        // 1. Decode forward until every row of the chunk is in a held batch.
+        // 1. Decode forward until every row of the chunk is in a held batch, unless that would
+        //    overfill the hold: such rows are read on their own.
+        let mut fetch: Vec<Vec<u32>> = vec![Vec::new(); self.files.len()];
         for &(f, r) in chunk {
-            self.decode_through(f as usize, r)?;
+            let ahead = (r + 1).saturating_sub(self.files[f as usize].decoded_to) as usize;
+            if ahead > 0 && self.held_rows + ahead > self.max_held {
+                fetch[f as usize].push(r);
+            } else {
+                self.decode_through(f as usize, r)?;
+            }
+        }
+        for (f, mut rows) in fetch.into_iter().enumerate() {
+            if rows.is_empty() {
+                continue;
+            }
+            rows.sort_unstable();
+            rows.dedup();
+            let batch = self.files[f].source.read_rows(&rows)?;
+            self.fetched_rows += rows.len() as u64;
+            self.files[f].fetched = Some((rows, batch));
         }
         self.peak_held_rows = self.peak_held_rows.max(self.held_rows);
-        // 2. Interleave: one slot per (file, held batch) used.
+        // 2. Interleave: one slot per (file, held batch) used; usize::MAX = the fetched rows.
         let mut slots: FxHashMap<(u32, usize), usize> = FxHashMap::default();
         let mut refs: Vec<&RecordBatch> = Vec::new();
         let mut indices = Vec::with_capacity(chunk.len());
         for &(f, r) in chunk {
             let cursor = &self.files[f as usize];
             let missing = || ArrowError::ComputeError(format!("row {r} of input {f} not held"));
-            let p = cursor.position(r).ok_or_else(missing)?;
-            let held = &cursor.held[p];
-            let i = held.index_of(r).ok_or_else(missing)?;
+            let fetched = cursor
+                .fetched
+                .as_ref()
+                .and_then(|(rows, b)| rows.binary_search(&r).ok().map(|i| (b, i)));
+            let (p, batch, i) = match fetched {
+                Some((b, i)) => (usize::MAX, b, i),
+                None => {
+                    let p = cursor.position(r).ok_or_else(missing)?;
+                    let held = &cursor.held[p];
+                    (p, &held.batch, held.index_of(r).ok_or_else(missing)?)
+                }
+            };
             let slot = *slots.entry((f, p)).or_insert_with(|| {
-                refs.push(&held.batch);
+                refs.push(batch);
                 refs.len() - 1
             });
             indices.push((slot, i));
@@ -141,9 +189,18 @@ where
         for &(f, r) in chunk {
             let cursor = &mut self.files[f as usize];
             cursor.wanted[(r / 64) as usize] &= !(1u64 << (r % 64));
-            if let Some(p) = cursor.position(r) {
-                cursor.held[p].remaining -= 1;
+            let was_fetched = cursor
+                .fetched
+                .as_ref()
+                .is_some_and(|(rows, _)| rows.binary_search(&r).is_ok());
+            if !was_fetched {
+                if let Some(p) = cursor.position(r) {
+                    cursor.held[p].remaining -= 1;
+                }
             }
+        }
+        for cursor in &mut self.files {
+            cursor.fetched = None;
         }
         let mut touched: Vec<u32> = slots.keys().map(|(f, _)| *f).collect();
         touched.sort_unstable();
@@ -157,7 +214,7 @@ where
     fn decode_through(&mut self, f: usize, row: u32) -> Result<(), ArrowError> {
         while self.files[f].decoded_to <= row {
             let cursor = &mut self.files[f];
-            let batch = cursor.source.next().transpose()?.ok_or_else(|| {
+            let batch = cursor.source.next_batch().transpose()?.ok_or_else(|| {
                 ArrowError::ComputeError(format!("input {f} ended before row {row}"))
             })?;
             let start = cursor.decoded_to;
@@ -239,27 +296,59 @@ mod tests {
     }
 
     /// File `f` holds values f*1000 + row, served in batches of `batch` rows.
-    fn source(
+    struct Fake {
         f: u32,
         rows: u32,
         batch: u32,
-    ) -> impl Iterator<Item = Result<RecordBatch, ArrowError>> {
-        let s = schema();
-        (0..rows).step_by(batch as usize).map(move |start| {
-            let end = (start + batch).min(rows);
-            let col: ArrayRef = Arc::new(Int64Array::from_iter_values(
-                (start..end).map(|r| i64::from(f * 1000 + r)),
-            ));
-            RecordBatch::try_new(s.clone(), vec![col])
-        })
+        next: u32,
+    }
+
+    fn column(f: u32, rows: impl Iterator<Item = u32>) -> Result<RecordBatch, ArrowError> {
+        let col: ArrayRef = Arc::new(Int64Array::from_iter_values(
+            rows.map(|r| i64::from(f * 1000 + r)),
+        ));
+        RecordBatch::try_new(schema(), vec![col])
+    }
+
+    impl Source for Fake {
+        fn next_batch(&mut self) -> Option<Result<RecordBatch, ArrowError>> {
+            let start = self.next;
+            let end = (start + self.batch).min(self.rows);
+            self.next = end;
+            (start < end).then(|| column(self.f, start..end))
+        }
+
+        fn read_rows(&self, rows: &[u32]) -> Result<RecordBatch, ArrowError> {
+            column(self.f, rows.iter().copied())
+        }
+    }
+
+    fn source(f: u32, rows: u32, batch: u32) -> Fake {
+        Fake {
+            f,
+            rows,
+            batch,
+            next: 0,
+        }
     }
 
     fn run(rows: &[u32], order: &[(u32, u32)], batch: u32, chunk: usize) -> (Vec<i64>, usize) {
+        let (got, peak, _) = run_capped(rows, order, batch, chunk, usize::MAX);
+        (got, peak)
+    }
+
+    fn run_capped(
+        rows: &[u32],
+        order: &[(u32, u32)],
+        batch: u32,
+        chunk: usize,
+        max_held: usize,
+    ) -> (Vec<i64>, usize, u64) {
         let sources = (0..rows.len() as u32)
             .map(|f| source(f, rows[f as usize], batch))
             .collect();
         let counts: Vec<usize> = rows.iter().map(|r| *r as usize).collect();
-        let mut m = Merger::new(sources, &counts, order, schema());
+        let mut m = Merger::new(sources, &counts, order, schema(), max_held);
         let mut got = Vec::new();
         for c in order.chunks(chunk) {
             let b = m.next_chunk(c).expect("chunk");
@@ -270,7 +359,7 @@ mod tests {
                 .expect("i64");
             got.extend(v.values().iter().copied());
         }
-        (got, m.peak_held_rows())
+        (got, m.peak_held_rows(), m.fetched_rows())
     }
 
     fn expected(order: &[(u32, u32)]) -> Vec<i64> {
@@ -336,9 +425,34 @@ mod tests {
     }
 
     #[test]
+    fn a_full_hold_reads_rows_on_their_own_and_stays_exact() {
+        // Worst case: the whole file in reverse. Uncapped, the first row needs all of it.
+        let n = 2_000u32;
+        let order: Vec<(u32, u32)> = (0..n).rev().map(|r| (0, r)).collect();
+        let (got, peak, fetched) = run_capped(&[n], &order, 64, 50, usize::MAX);
+        assert_eq!(got, expected(&order));
+        assert_eq!((peak, fetched), (n as usize, 0));
+        for cap in [0, 100, 500] {
+            let (got, peak, fetched) = run_capped(&[n], &order, 64, 50, cap);
+            assert_eq!(got, expected(&order), "cap {cap}");
+            assert!(peak <= cap + 64, "cap {cap}: peak held {peak}");
+            assert!(fetched > 0, "cap {cap}");
+        }
+        // Shuffled, two files, duplicates dropped: still exact under a small cap.
+        let all: Vec<(u32, u32)> = (0..2u32)
+            .flat_map(|f| (0..n).map(move |r| (f, r)))
+            .filter(|(_, r)| r % 7 != 0)
+            .collect();
+        let order = shuffled(all, 3);
+        let (got, peak, _) = run_capped(&[n, n], &order, 64, 50, 300);
+        assert_eq!(got, expected(&order));
+        assert!(peak <= 300 + 64, "peak held {peak}");
+    }
+
+    #[test]
     fn a_short_source_is_an_error_not_a_panic() {
         let sources = vec![source(0, 10, 4)];
-        let mut m = Merger::new(sources, &[20], &[(0, 15)], schema());
+        let mut m = Merger::new(sources, &[20], &[(0, 15)], schema(), usize::MAX);
         assert!(m.next_chunk(&[(0, 15)]).is_err());
     }
 }

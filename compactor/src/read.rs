@@ -6,8 +6,11 @@ use crate::core::order::{event_id_bits, hex_visitor, KeyRow};
 use crate::error::CompactError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMillisecondType;
+use arrow_array::RecordBatch;
+use arrow_schema::ArrowError;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder, RowSelection,
 };
 use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::PageIndexPolicy;
@@ -132,15 +135,76 @@ impl InputFile {
         Ok(true)
     }
 
-    /// All rows, all columns, in file order, decoded once front to back in batches.
-    pub fn read_all(
-        &self,
-        batch_rows: usize,
-    ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, CompactError> {
-        self.builder()?
+    /// All rows, all columns, in file order, decoded once front to back in batches (with
+    /// selected-row reads when the merge needs them, see [`crate::merge::Source`]).
+    pub fn read_all(&self, batch_rows: usize) -> Result<FileSource<'_>, CompactError> {
+        let reader = self
+            .builder()?
             .with_batch_size(batch_rows)
             .build()
-            .map_err(CompactError::parquet(&self.key))
+            .map_err(CompactError::parquet(&self.key))?;
+        Ok(FileSource { file: self, reader })
+    }
+
+    /// All columns of the given rows (ascending, unique), in that order: only the row groups
+    /// and pages holding them are decoded.
+    pub fn read_rows(&self, rows: &[u32]) -> Result<RecordBatch, ArrowError> {
+        let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
+            return Ok(RecordBatch::new_empty(self.meta.schema().clone()));
+        };
+        let mut rg_start = Vec::new();
+        let mut at = 0usize;
+        for rg in self.meta.metadata().row_groups() {
+            rg_start.push(at);
+            at += rg.num_rows() as usize;
+        }
+        // Only the row groups that hold selected rows; the selection is relative to them.
+        let rg_of = |r: u32| {
+            rg_start
+                .partition_point(|&s| s <= r as usize)
+                .saturating_sub(1)
+        };
+        let (rg_lo, rg_hi) = (rg_of(first), rg_of(last));
+        let base = rg_start[rg_lo];
+        let end = rg_start.get(rg_hi + 1).copied().unwrap_or(self.rows);
+        let mut ranges = Vec::new();
+        let mut i = 0;
+        while i < rows.len() {
+            let start = rows[i] as usize;
+            let mut stop = start + 1;
+            i += 1;
+            while i < rows.len() && rows[i] as usize == stop {
+                stop += 1;
+                i += 1;
+            }
+            ranges.push(start - base..stop - base);
+        }
+        let selection = RowSelection::from_consecutive_ranges(ranges.into_iter(), end - base);
+        let reader = self
+            .builder()
+            .map_err(|e| ArrowError::ExternalError(Box::new(e)))?
+            .with_row_groups((rg_lo..=rg_hi).collect())
+            .with_row_selection(selection)
+            .with_batch_size(rows.len())
+            .build()?;
+        let batches = reader.collect::<Result<Vec<_>, _>>()?;
+        arrow_select::concat::concat_batches(self.meta.schema(), &batches)
+    }
+}
+
+/// [`InputFile::read_all`]: a sequential reader plus random access to the same file.
+pub struct FileSource<'a> {
+    file: &'a InputFile,
+    reader: ParquetRecordBatchReader,
+}
+
+impl crate::merge::Source for FileSource<'_> {
+    fn next_batch(&mut self) -> Option<Result<RecordBatch, ArrowError>> {
+        self.reader.next()
+    }
+
+    fn read_rows(&self, rows: &[u32]) -> Result<RecordBatch, ArrowError> {
+        self.file.read_rows(rows)
     }
 }
 

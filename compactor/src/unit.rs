@@ -38,6 +38,8 @@ pub struct Options {
     pub target_file_bytes: u64,
     /// Rows gathered per step (bounds memory: ~1 KB per row decoded).
     pub chunk_rows: usize,
+    /// Decoded rows kept waiting for their turn at most (see `merge`).
+    pub max_held_rows: usize,
     /// Scratch directory for outputs (and staged remote inputs).
     pub scratch: PathBuf,
 }
@@ -327,8 +329,13 @@ fn compact_partition(
                 .map(|f| f.read_all(DECODE_BATCH_ROWS))
                 .collect::<Result<Vec<_>, _>>()?;
             let rows: Vec<usize> = files.iter().map(|f| f.rows).collect();
-            let mut merger =
-                Merger::new(sources, &rows, &ordered.rows, shared::schema::file_schema());
+            let mut merger = Merger::new(
+                sources,
+                &rows,
+                &ordered.rows,
+                shared::schema::file_schema(),
+                o.max_held_rows,
+            );
             let chunks = ordered.rows.chunks(o.chunk_rows.max(1));
             let n_chunks = chunks.len();
             let mut last_log = Instant::now();
@@ -345,6 +352,7 @@ fn compact_partition(
             tracing::info!(
                 partition = %part.path(),
                 peak_held_rows = merger.peak_held_rows(),
+                rows_read_alone = merger.fetched_rows(),
                 "partition: merged in {:.1}s",
                 started.elapsed().as_secs_f64()
             );

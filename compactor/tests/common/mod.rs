@@ -207,6 +207,7 @@ pub fn config(lake: &Path, dates: &[&str]) -> RunConfig {
             row_group_rows: 1000,
             target_file_bytes: 64 << 20,
             chunk_rows: 7, // tiny chunks: gathering across chunk boundaries is exercised
+            max_held_rows: 16, // tiny hold: rows are also read on their own (row selection)
             scratch: lake.join("scratch"),
         },
     }

@@ -2,7 +2,7 @@
 //! event id), which is time order within each visitor — all the sessionizer needs.
 
 use super::{opt_f64, opt_str, sessions_schema, stats_schema, View};
-use crate::core::sessions::{session_id, Sessionizer};
+use crate::core::sessions::{session_id, Session, Sessionizer};
 use crate::core::stats::{StatsAgg, StatsRows, STRING_DIMS};
 use crate::error::CompactError;
 use crate::read::Interner;
@@ -80,12 +80,14 @@ impl PageviewTables {
         }
     }
 
-    /// Emits the `sessions` and then the `stats` rows, as batches of at most `slice` rows
-    /// (building each table whole would hold a second copy of every group at once).
+    /// Emits the `sessions` and the `stats` rows, as batches of at most `slice` rows (building
+    /// each table whole would hold a second copy of every group at once). The two tables are
+    /// built on two threads: this step runs while nothing else does.
     pub fn finish(
         self,
         slice: usize,
-        mut emit: impl FnMut(Table, RecordBatch) -> Result<(), CompactError>,
+        mut sessions_out: impl FnMut(RecordBatch) -> Result<(), CompactError> + Send,
+        mut stats_out: impl FnMut(RecordBatch) -> Result<(), CompactError> + Send,
     ) -> Result<(), CompactError> {
         if self.rows == 0 {
             return Ok(());
@@ -102,63 +104,89 @@ impl PageviewTables {
         for (s, x) in sessions.iter().zip(&extra) {
             stats.add_session(x.group, s.is_bounce(), s.duration_sec());
         }
-        let strings = strings.strings();
-        let name = |id: Option<u32>| id.map(|i| &*strings[i as usize]);
         let slice = slice.max(1);
-        // Sessions come in order of their first pageview, i.e. by (start, visitor).
-        for (ss, xs) in sessions.chunks(slice).zip(extra.chunks(slice)) {
-            let n = ss.len();
-            let mut id = StringBuilder::with_capacity(n, n * 64);
-            let mut vis = StringBuilder::with_capacity(n, n * 64);
-            let mut start = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
-            let mut end = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
-            let mut dur = Int64Builder::with_capacity(n);
-            let mut pvs = Int32Builder::with_capacity(n);
-            let mut bounce = BooleanBuilder::with_capacity(n);
-            let mut landing = StringBuilder::new();
-            let mut exit = StringBuilder::new();
-            let mut pvid = StringBuilder::with_capacity(n, n * 64);
-            let mut refd = StringBuilder::new();
-            for (s, x) in ss.iter().zip(xs) {
-                let visitor = &visitors.strings()[s.key as usize];
-                id.append_value(session_id(visitor, s.start_ms));
-                vis.append_value(visitor);
-                start.append_value(s.start_ms);
-                end.append_value(s.end_ms);
-                dur.append_value(s.duration_sec());
-                pvs.append_value(s.hits as i32);
-                bounce.append_value(s.is_bounce());
-                landing.append_option(name(x.landing_path));
-                exit.append_option(name(x.exit_path));
-                pvid.append_value(&x.landing_page_view_id);
-                refd.append_option(name(x.referrer));
-            }
-            let cols: Vec<ArrayRef> = vec![
-                Arc::new(id.finish()),
-                Arc::new(vis.finish()),
-                Arc::new(start.finish()),
-                Arc::new(end.finish()),
-                Arc::new(dur.finish()),
-                Arc::new(pvs.finish()),
-                Arc::new(bounce.finish()),
-                Arc::new(landing.finish()),
-                Arc::new(exit.finish()),
-                Arc::new(pvid.finish()),
-                Arc::new(refd.finish()),
-            ];
-            emit(
-                Table::Sessions,
-                RecordBatch::try_new(sessions_schema(), cols)?,
-            )?;
-        }
-        drop((sessions, extra, visitors));
-        let stats = stats.finish();
-        for lo in (0..stats.keys.len()).step_by(slice) {
-            let hi = (lo + slice).min(stats.keys.len());
-            emit(Table::Stats, stats_batch(&stats, lo..hi)?)?;
-        }
-        Ok(())
+        std::thread::scope(|scope| {
+            let stats_part = std::thread::Builder::new()
+                .name("stats".into())
+                .spawn_scoped(scope, move || -> Result<(), CompactError> {
+                    let stats = stats.finish();
+                    for lo in (0..stats.keys.len()).step_by(slice) {
+                        let hi = (lo + slice).min(stats.keys.len());
+                        stats_out(stats_batch(&stats, lo..hi)?)?;
+                    }
+                    Ok(())
+                })
+                .map_err(|e| CompactError::Internal(format!("stats thread: {e}")))?;
+            let sessions_part = emit_sessions(
+                &sessions,
+                &extra,
+                &visitors,
+                &strings,
+                slice,
+                &mut sessions_out,
+            );
+            let stats_done = stats_part
+                .join()
+                .map_err(|_| CompactError::Internal("stats thread panicked".into()))?;
+            sessions_part.and(stats_done)
+        })
     }
+}
+
+/// The `sessions` rows, in order of their first pageview, i.e. by (start, visitor).
+fn emit_sessions(
+    sessions: &[Session<u32>],
+    extra: &[Extra],
+    visitors: &Interner,
+    strings: &Interner,
+    slice: usize,
+    out: &mut impl FnMut(RecordBatch) -> Result<(), CompactError>,
+) -> Result<(), CompactError> {
+    let strings = strings.strings();
+    let name = |id: Option<u32>| id.map(|i| &*strings[i as usize]);
+    for (ss, xs) in sessions.chunks(slice).zip(extra.chunks(slice)) {
+        let n = ss.len();
+        let mut id = StringBuilder::with_capacity(n, n * 64);
+        let mut vis = StringBuilder::with_capacity(n, n * 64);
+        let mut start = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+        let mut end = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+        let mut dur = Int64Builder::with_capacity(n);
+        let mut pvs = Int32Builder::with_capacity(n);
+        let mut bounce = BooleanBuilder::with_capacity(n);
+        let mut landing = StringBuilder::new();
+        let mut exit = StringBuilder::new();
+        let mut pvid = StringBuilder::with_capacity(n, n * 64);
+        let mut refd = StringBuilder::new();
+        for (s, x) in ss.iter().zip(xs) {
+            let visitor = &visitors.strings()[s.key as usize];
+            id.append_value(session_id(visitor, s.start_ms));
+            vis.append_value(visitor);
+            start.append_value(s.start_ms);
+            end.append_value(s.end_ms);
+            dur.append_value(s.duration_sec());
+            pvs.append_value(s.hits as i32);
+            bounce.append_value(s.is_bounce());
+            landing.append_option(name(x.landing_path));
+            exit.append_option(name(x.exit_path));
+            pvid.append_value(&x.landing_page_view_id);
+            refd.append_option(name(x.referrer));
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(id.finish()),
+            Arc::new(vis.finish()),
+            Arc::new(start.finish()),
+            Arc::new(end.finish()),
+            Arc::new(dur.finish()),
+            Arc::new(pvs.finish()),
+            Arc::new(bounce.finish()),
+            Arc::new(landing.finish()),
+            Arc::new(exit.finish()),
+            Arc::new(pvid.finish()),
+            Arc::new(refd.finish()),
+        ];
+        out(RecordBatch::try_new(sessions_schema(), cols)?)?;
+    }
+    Ok(())
 }
 
 /// The two tables [`PageviewTables::finish`] emits.

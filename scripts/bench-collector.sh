@@ -56,6 +56,6 @@ for i in $(seq "$RUNS"); do
 done
 rss=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$CPID/status)
 kill -TERM "$CPID"; wait "$CPID" || true
-stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from records').fetchone()[0])" "$WORK/stream/stream.db")
+stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select coalesce(sum(count), 0) from chunks').fetchone()[0])" "$WORK/stream/stream.db")
 n=$(median <"$WORK/n.txt"); c=$(median <"$WORK/c.txt")
 echo "nginx_median_rps=$n collector_median_rps=$c ratio=$(python3 -c "print(round($c/$n,2))") collector_peak_rss=$rss records_in_stream=$stored"

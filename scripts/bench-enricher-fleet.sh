@@ -122,7 +122,7 @@ PY
 caught_up() {  # dir
   "$PY" - "$1/stream/stream.db" "$1/leases/leases.db" <<'PY'
 import json, sqlite3, sys
-tip = dict(sqlite3.connect(sys.argv[1]).execute("select shard, max(seq) from records group by shard"))
+tip = dict(sqlite3.connect(sys.argv[1]).execute("select shard, max(first_seq + count - 1) from chunks group by shard"))
 cps = {}
 for key, body in sqlite3.connect(sys.argv[2]).execute("select lease_key, body from leases"):
     cp = json.loads(body).get("checkpoint")

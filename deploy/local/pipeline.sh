@@ -77,7 +77,7 @@ caught_up() {
   fi
   python3 - "$OUT/stream/stream.db" "$OUT/leases/leases.db" <<'PY'
 import json, sqlite3, sys
-tip = dict(sqlite3.connect(sys.argv[1]).execute("select shard, max(seq) from records group by shard"))
+tip = dict(sqlite3.connect(sys.argv[1]).execute("select shard, max(first_seq + count - 1) from chunks group by shard"))
 cps = {}
 for key, body in sqlite3.connect(sys.argv[2]).execute("select lease_key, body from leases"):
     cp = json.loads(body).get("checkpoint")
@@ -112,7 +112,7 @@ fi
 import glob, json, os, sqlite3, sys, duckdb
 out = sys.argv[1]
 stream = (int(os.environ["STREAM_RECORDS"]) if "STREAM_RECORDS" in os.environ else
-          sqlite3.connect(f"{out}/stream/stream.db").execute("select count(*) from records").fetchone()[0])
+          sqlite3.connect(f"{out}/stream/stream.db").execute("select coalesce(sum(count), 0) from chunks").fetchone()[0])
 files = glob.glob(f"{out}/lake/incoming/**/*.parquet", recursive=True)
 src = f"read_parquet('{out}/lake/incoming/**/*.parquet', hive_partitioning = true)"
 rows, ids = duckdb.sql(f"select count(*), count(distinct event_id) from {src}").fetchall()[0]

@@ -6,20 +6,23 @@
 //! library that is among the most tested in existence. An append-only file format would need
 //! its own locking, recovery and index — more code for the same guarantees.
 //!
-//! Layout: `shards` (id, parents, hash range, closing sequence number) and `records`
-//! (shard, seq, partition key, data, arrival ms). Sequence numbers come from one counter per
-//! stream, so they grow within a shard and children's numbers follow their parents'.
+//! Layout: `shards` (id, parents, hash range, closing sequence number) and `chunks` (the
+//! records of one put for one shard, framed in one blob; see [`chunks`]). Sequence numbers
+//! come from one counter per stream, so they grow within a shard and children's numbers follow
+//! their parents'.
 //! Durability: with `sync=full` a write is fsynced (WAL) before it is acknowledged; by default
 //! (`synchronous=NORMAL` in WAL mode) it is in the operating system's page cache, so it survives
 //! a crash or kill -9 of the writing process but not a power loss of the machine.
 
-use super::hashing::{even_ranges, hash_key};
+mod chunks;
+mod read;
+
+use super::hashing::even_ranges;
 use super::{
-    ChildShard, PutEntry, PutResult, ReadBatch, Shard, ShardCursor, StartPosition, StreamAdmin,
-    StreamError, StreamReader, StreamRecord, StreamWriter,
+    PutEntry, PutResult, ReadBatch, Shard, ShardCursor, StartPosition, StreamAdmin, StreamError,
+    StreamReader, StreamWriter,
 };
 use async_trait::async_trait;
-use bytes::Bytes;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -101,13 +104,12 @@ impl EmbeddedStream {
              CREATE TABLE IF NOT EXISTS shards(
                  id INTEGER PRIMARY KEY, parent INTEGER, adjacent INTEGER,
                  hash_start TEXT NOT NULL, hash_end TEXT NOT NULL,
-                 first_seq INTEGER NOT NULL, closed_seq INTEGER, closed_ms INTEGER);
-             CREATE TABLE IF NOT EXISTS records(
-                 shard INTEGER NOT NULL, seq INTEGER NOT NULL, pkey TEXT NOT NULL,
-                 data BLOB NOT NULL, arrival_ms INTEGER NOT NULL,
-                 PRIMARY KEY(shard, seq)) WITHOUT ROWID;",
+                 first_seq INTEGER NOT NULL, closed_seq INTEGER, closed_ms INTEGER);",
         )
         .map_err(db_err)?;
+        conn.execute_batch(chunks::SCHEMA).map_err(db_err)?;
+        let mut conn = conn;
+        chunks::migrate_rows(&mut conn)?;
         let stream = EmbeddedStream {
             conn: Arc::new(Mutex::new(conn)),
             path,
@@ -174,19 +176,11 @@ impl EmbeddedStream {
 fn trim(c: &Connection, cutoff: i64) -> Result<usize, StreamError> {
     let mut removed = 0;
     for s in load_shards(c)? {
-        // Records are in arrival order within a shard, so this touches only what it deletes.
-        removed += c
-            .execute(
-                "DELETE FROM records WHERE shard = ?1 AND seq < coalesce(
-                   (SELECT seq FROM records WHERE shard = ?1 AND arrival_ms >= ?2 ORDER BY seq LIMIT 1),
-                   (SELECT max(seq) + 1 FROM records WHERE shard = ?1))",
-                params![s.id, cutoff],
-            )
-            .map_err(db_err)?;
+        removed += chunks::trim_shard(c, s.id, cutoff)?;
     }
     c.execute(
         "DELETE FROM shards WHERE closed_ms < ?1
-           AND NOT EXISTS (SELECT 1 FROM records r WHERE r.shard = shards.id)",
+           AND NOT EXISTS (SELECT 1 FROM chunks r WHERE r.shard = shards.id)",
         [cutoff],
     )
     .map_err(db_err)?;
@@ -259,160 +253,11 @@ fn to_shard(r: &ShardRow) -> Shard {
     }
 }
 
-fn put(c: &mut Connection, entries: &[PutEntry]) -> Result<Vec<PutResult>, StreamError> {
-    let tx = c
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db_err)?;
-    // Re-read inside the write lock: another process may have resharded.
-    let open: Vec<ShardRow> = load_shards(&tx)?
-        .into_iter()
-        .filter(|s| s.closed_seq.is_none())
-        .collect();
-    let mut seq = meta_get(&tx, "next_seq")?.unwrap_or(1);
-    let arrival = now_ms();
-    let mut out = Vec::with_capacity(entries.len());
-    {
-        let mut ins = tx
-            .prepare_cached(
-                "INSERT INTO records(shard, seq, pkey, data, arrival_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(db_err)?;
-        for e in entries {
-            let h = hash_key(&e.partition_key);
-            let Some(shard) = open.iter().find(|s| s.start <= h && h <= s.end) else {
-                return Err(StreamError::Backend(
-                    "no open shard covers a hash key".into(),
-                ));
-            };
-            ins.execute(params![
-                shard.id,
-                seq,
-                e.partition_key,
-                &e.data[..],
-                arrival
-            ])
-            .map_err(db_err)?;
-            out.push(PutResult::Written {
-                shard_id: shard_name(shard.id),
-                sequence_number: seq_text(seq),
-            });
-            seq += 1;
-        }
-    }
-    tx.execute("UPDATE meta SET value = ?1 WHERE key = 'next_seq'", [seq])
-        .map_err(db_err)?;
-    tx.commit().map_err(db_err)?;
-    Ok(out)
-}
-
 fn shard_row(c: &Connection, id: i64) -> Result<ShardRow, StreamError> {
     load_shards(c)?
         .into_iter()
         .find(|s| s.id == id)
         .ok_or_else(|| StreamError::NotFound(format!("shard {}", shard_name(id))))
-}
-
-fn open_cursor(
-    c: &Connection,
-    shard: &str,
-    from: &StartPosition,
-) -> Result<ShardCursor, StreamError> {
-    let id = shard_number(shard)?;
-    let row = shard_row(c, id)?;
-    let next = match from {
-        StartPosition::TrimHorizon => row.first_seq,
-        StartPosition::Latest => meta_get(c, "next_seq")?.unwrap_or(1),
-        StartPosition::AtSequenceNumber(s) => parse_seq(s)?,
-        StartPosition::AfterSequenceNumber(s) => parse_seq(s)? + 1,
-        StartPosition::AtTimestamp(ms) => c
-            .query_row(
-                "SELECT min(seq) FROM records WHERE shard = ?1 AND arrival_ms >= ?2",
-                params![id, ms],
-                |r| r.get::<_, Option<i64>>(0),
-            )
-            .map_err(db_err)?
-            .unwrap_or(meta_get(c, "next_seq")?.unwrap_or(1)),
-    };
-    Ok(ShardCursor(format!("{}:{next}", shard_name(id))))
-}
-
-fn read(c: &Connection, cursor: &ShardCursor, limit: usize) -> Result<ReadBatch, StreamError> {
-    let (shard, next) = cursor
-        .0
-        .split_once(':')
-        .ok_or_else(|| StreamError::Invalid(format!("bad cursor {:?}", cursor.0)))?;
-    let id = shard_number(shard)?;
-    let next = parse_seq(next)?;
-    let row = shard_row(c, id)?;
-    let limit = limit.clamp(1, 10_000);
-    let mut st = c
-        .prepare_cached(
-            "SELECT seq, pkey, data, arrival_ms FROM records
-             WHERE shard = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
-        )
-        .map_err(db_err)?;
-    let records = st
-        .query_map(params![id, next, limit as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })
-        .map_err(db_err)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(db_err)?;
-    let after = records.last().map(|r| r.0 + 1).unwrap_or(next);
-    let newest: Option<(i64, i64)> = c
-        .query_row(
-            "SELECT seq, arrival_ms FROM records WHERE shard = ?1 ORDER BY seq DESC LIMIT 1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(db_err)?;
-    let caught_up = newest.is_none_or(|(seq, _)| seq < after);
-    let millis_behind_latest = if caught_up {
-        0
-    } else {
-        let last_arrival = records.last().map(|r| r.3).unwrap_or_else(now_ms);
-        (now_ms() - last_arrival).max(0)
-    };
-    let ended = caught_up && row.closed_seq.is_some();
-    let child_shards = if ended {
-        load_shards(c)?
-            .into_iter()
-            .filter(|s| s.parent == Some(id) || s.adjacent == Some(id))
-            .map(|s| ChildShard {
-                shard_id: shard_name(s.id),
-                parent_shards: s
-                    .parent
-                    .into_iter()
-                    .chain(s.adjacent)
-                    .map(shard_name)
-                    .collect(),
-                hash_key_start: s.start,
-                hash_key_end: s.end,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(ReadBatch {
-        records: records
-            .into_iter()
-            .map(|(seq, pkey, data, arrival_ms)| StreamRecord {
-                sequence_number: seq_text(seq),
-                partition_key: pkey,
-                data: Bytes::from(data),
-                arrival_ms,
-            })
-            .collect(),
-        next: (!ended).then(|| ShardCursor(format!("{}:{after}", shard_name(id)))),
-        millis_behind_latest: Some(millis_behind_latest),
-        child_shards,
-    })
 }
 
 /// Closes `parents` and opens `children` (hash ranges) atomically.
@@ -477,7 +322,7 @@ impl StreamWriter for EmbeddedStream {
                 last_trim.store(now, std::sync::atomic::Ordering::Relaxed);
                 trim(c, now - retention)?;
             }
-            put(c, &entries)
+            chunks::put(c, &entries)
         })
         .await
     }
@@ -496,13 +341,13 @@ impl StreamReader for EmbeddedStream {
 
     async fn open(&self, shard_id: &str, from: &StartPosition) -> Result<ShardCursor, StreamError> {
         let (shard_id, from) = (shard_id.to_string(), from.clone());
-        self.blocking(move |c| open_cursor(c, &shard_id, &from))
+        self.blocking(move |c| read::open_cursor(c, &shard_id, &from))
             .await
     }
 
     async fn read(&self, cursor: &ShardCursor, limit: usize) -> Result<ReadBatch, StreamError> {
         let cursor = cursor.clone();
-        self.blocking(move |c| read(c, &cursor, limit)).await
+        self.blocking(move |c| read::read(c, &cursor, limit)).await
     }
 }
 

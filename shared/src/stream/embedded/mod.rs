@@ -14,6 +14,7 @@
 //! (`synchronous=NORMAL` in WAL mode) it is in the operating system's page cache, so it survives
 //! a crash or kill -9 of the writing process but not a power loss of the machine.
 
+mod checkpoint;
 mod chunks;
 mod read;
 
@@ -86,6 +87,9 @@ pub struct EmbeddedStream {
     retention_ms: std::sync::atomic::AtomicI64,
     /// Unix ms of the last retention pass (one per minute at most, done by writers).
     last_trim_ms: Arc<std::sync::atomic::AtomicI64>,
+    /// Puts committed; the background checkpoint thread (started by the first put) follows it.
+    commits: Arc<checkpoint::Commits>,
+    checkpointer: std::sync::Once,
 }
 
 impl EmbeddedStream {
@@ -108,6 +112,12 @@ impl EmbeddedStream {
         )
         .map_err(db_err)?;
         conn.execute_batch(chunks::SCHEMA).map_err(db_err)?;
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
+        )
+        .map_err(db_err)?;
         let mut conn = conn;
         chunks::migrate_rows(&mut conn)?;
         let stream = EmbeddedStream {
@@ -115,6 +125,8 @@ impl EmbeddedStream {
             path,
             retention_ms: std::sync::atomic::AtomicI64::new(DEFAULT_RETENTION_MS),
             last_trim_ms: Arc::new(std::sync::atomic::AtomicI64::new(now_ms())),
+            commits: Arc::default(),
+            checkpointer: std::sync::Once::new(),
         };
         stream.with_conn(|c| create_if_empty(c, shards))?;
         Ok(stream)
@@ -317,12 +329,21 @@ impl StreamWriter for EmbeddedStream {
         let due = self.last_trim_ms.load(std::sync::atomic::Ordering::Relaxed) + 60_000 <= now;
         let retention = self.retention_ms.load(std::sync::atomic::Ordering::Relaxed);
         let last_trim = self.last_trim_ms.clone();
+        self.checkpointer.call_once(|| {
+            if let Err(e) = checkpoint::start(self.path.clone(), &self.commits) {
+                // The writer's own (rarer) automatic checkpoints still bound the WAL.
+                tracing::warn!(error = %e, "no background checkpoints for the embedded stream");
+            }
+        });
+        let commits = self.commits.clone();
         self.blocking(move |c| {
             if due {
                 last_trim.store(now, std::sync::atomic::Ordering::Relaxed);
                 trim(c, now - retention)?;
             }
-            chunks::put(c, &entries)
+            let written = chunks::put(c, &entries)?;
+            commits.add();
+            Ok(written)
         })
         .await
     }

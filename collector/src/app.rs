@@ -6,7 +6,7 @@ use crate::core::{client_ip::client_ip, pixel::check_pixel, Rejection, PIXEL_GIF
 use crate::hit::{entry, request_bytes, RequestFacts};
 use crate::sink::{Refused, Sink};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,9 +19,19 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Everything the handlers share.
+/// Everything the handlers share, behind one `Arc`: axum clones the state for every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct Shared {
     /// Buffer to the stream.
     pub sink: Sink,
     /// Settings.
@@ -36,6 +46,11 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// Result of the last background stream check.
     pub stream_ok: Arc<AtomicBool>,
+    /// `collector_requests_total` per route and status, registered once (a `counter!` per
+    /// request would look the series up in the registry every time).
+    requests: Vec<metrics::Counter>,
+    /// Headers of every pixel answer, built once.
+    pixel_headers: HeaderMap,
 }
 
 impl AppState {
@@ -47,7 +62,23 @@ impl AppState {
                 Quota::per_second(rate).allow_burst(burst),
             ))
         });
-        AppState {
+        let requests = ROUTES
+            .iter()
+            .flat_map(|route| {
+                STATUS_LABELS.iter().map(move |status| {
+                    metrics::counter!("collector_requests_total", "route" => *route, "status" => *status)
+                })
+            })
+            .collect();
+        let mut pixel_headers = HeaderMap::with_capacity(8);
+        pixel_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/gif"));
+        pixel_headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store, no-cache, must-revalidate, max-age=0"),
+        );
+        pixel_headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        cors(&mut pixel_headers);
+        AppState(Arc::new(Shared {
             sink,
             collector_id: config.collector_id().into(),
             config: Arc::new(config),
@@ -55,7 +86,9 @@ impl AppState {
             metrics,
             draining: Arc::new(AtomicBool::new(false)),
             stream_ok: Arc::new(AtomicBool::new(true)),
-        }
+            requests,
+            pixel_headers,
+        }))
     }
 }
 
@@ -98,34 +131,33 @@ fn cors(h: &mut HeaderMap) {
     }
 }
 
-/// Status codes as static labels (no allocation per request; the set is bounded).
-fn status_label(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        200 => "200",
-        204 => "204",
-        400 => "400",
-        404 => "404",
-        413 => "413",
-        414 => "414",
-        415 => "415",
-        422 => "422",
-        429 => "429",
-        503 => "503",
-        _ => "other",
+/// Route labels of `collector_requests_total` (bounded).
+const ROUTES: [&str; 2] = ["pixel", "collect"];
+/// Status labels (bounded; anything else is "other", the last).
+const STATUS_LABELS: [&str; 11] = [
+    "200", "204", "400", "404", "413", "414", "415", "422", "429", "503", "other",
+];
+
+fn count(s: &AppState, route: &'static str, status: StatusCode) {
+    let r = ROUTES.iter().position(|r| *r == route).unwrap_or(0);
+    let code = status.as_str();
+    let i = STATUS_LABELS[..STATUS_LABELS.len() - 1]
+        .iter()
+        .position(|l| *l == code)
+        .unwrap_or(STATUS_LABELS.len() - 1);
+    if let Some(c) = s.requests.get(r * STATUS_LABELS.len() + i) {
+        c.increment(1);
     }
 }
 
-fn count(route: &'static str, status: StatusCode) {
-    metrics::counter!("collector_requests_total", "route" => route, "status" => status_label(status)).increment(1);
-}
-
 fn refuse(
+    s: &AppState,
     route: &'static str,
     status: StatusCode,
     reason: &str,
     retry_after: Option<u32>,
 ) -> Response {
-    count(route, status);
+    count(s, route, status);
     let mut r = (status, format!("{reason}\n")).into_response();
     cors(r.headers_mut());
     if let Some(secs) = retry_after {
@@ -135,9 +167,9 @@ fn refuse(
     r
 }
 
-fn rejection(route: &'static str, r: Rejection) -> Response {
+fn rejection(s: &AppState, route: &'static str, r: Rejection) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
-    refuse(route, status, &r.reason, None)
+    refuse(s, route, status, &r.reason, None)
 }
 
 fn now_ms() -> i64 {
@@ -147,14 +179,16 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+const X_FORWARDED_FOR: header::HeaderName = header::HeaderName::from_static("x-forwarded-for");
+
 /// What every accepted request has once past the edge checks.
-struct Admitted {
+struct Admitted<'q> {
     arrival_ms: i64,
     ip: IpAddr,
-    query: String,
+    query: &'q str,
 }
 
-impl Admitted {
+impl<'q> Admitted<'q> {
     fn facts<'a>(
         &'a self,
         s: &'a AppState,
@@ -168,7 +202,7 @@ impl Admitted {
             client_ip: self.ip,
             headers,
             path: uri.path(),
-            query: &self.query,
+            query: self.query,
             request_bytes: request_bytes(method, uri, headers, body_len),
             collector_id: &s.collector_id,
             pop: &s.config.pop,
@@ -179,16 +213,17 @@ impl Admitted {
 
 /// The checks every route shares: client IP, rate limit (before any parsing, to protect the
 /// CPU), query length. `Err` is the answer to send (boxed: a Response is large).
-fn admit(
+fn admit<'q>(
     s: &AppState,
     route: &'static str,
     peer: SocketAddr,
     headers: &HeaderMap,
-    query: Option<String>,
-) -> Result<Admitted, Box<Response>> {
+    query: Option<&'q str>,
+) -> Result<Admitted<'q>, Box<Response>> {
     let arrival_ms = now_ms();
+    // Empty (no allocation) unless the header is there.
     let xff: Vec<&str> = headers
-        .get_all("x-forwarded-for")
+        .get_all(X_FORWARDED_FOR)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .collect();
@@ -199,12 +234,13 @@ fn admit(
                 &governor::clock::DefaultClock::default(),
             ));
             let secs = u32::try_from(wait.as_secs().max(1)).unwrap_or(u32::MAX);
-            return Err(Box::new(too_many(route, secs)));
+            return Err(Box::new(too_many(s, route, secs)));
         }
     }
     let query = query.unwrap_or_default();
     if query.len() > s.config.max_query_bytes {
         let r = refuse(
+            s,
             route,
             StatusCode::URI_TOO_LONG,
             "query string too long",
@@ -219,8 +255,9 @@ fn admit(
     })
 }
 
-fn too_many(route: &'static str, retry_after: u32) -> Response {
+fn too_many(s: &AppState, route: &'static str, retry_after: u32) -> Response {
     refuse(
+        s,
         route,
         StatusCode::TOO_MANY_REQUESTS,
         "rate limit exceeded",
@@ -236,6 +273,7 @@ fn refused(s: &AppState, route: &'static str, r: Refused) -> Response {
     };
     metrics::counter!("collector_refused_total", "reason" => match r { Refused::Full => "full", Refused::NotWritten => "not_written", Refused::Closed => "closed" }).increment(1);
     refuse(
+        s,
         route,
         StatusCode::SERVICE_UNAVAILABLE,
         reason,
@@ -243,39 +281,31 @@ fn refused(s: &AppState, route: &'static str, r: Refused) -> Response {
     )
 }
 
+/// Takes the whole request (not `HeaderMap`, `Uri` and `RawQuery` extractors, which clone the
+/// headers and copy the ~500-byte query on every hit).
 async fn pixel(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    req: Request,
 ) -> Response {
     const ROUTE: &str = "pixel";
-    let a = match admit(&s, ROUTE, peer, &headers, query) {
+    let (parts, _) = req.into_parts();
+    let a = match admit(&s, ROUTE, peer, &parts.headers, parts.uri.query()) {
         Ok(a) => a,
         Err(r) => return *r,
     };
-    let query = &a.query;
-    let hit = match check_pixel(query) {
+    let hit = match check_pixel(a.query) {
         Ok(h) => h,
-        Err(r) => return rejection(ROUTE, r),
+        Err(r) => return rejection(&s, ROUTE, r),
     };
-    let facts = a.facts(&s, &method, &uri, &headers, 0);
+    let facts = a.facts(&s, &parts.method, &parts.uri, &parts.headers, 0);
     let e = entry(&facts, HitKind::Pixel, b"", hit.domain.as_deref());
     if let Err(r) = s.sink.submit(vec![e]).await {
         return refused(&s, ROUTE, r);
     }
-    count(ROUTE, StatusCode::OK);
+    count(&s, ROUTE, StatusCode::OK);
     let mut r = (StatusCode::OK, PIXEL_GIF.as_slice()).into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/gif"));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store, no-cache, must-revalidate, max-age=0"),
-    );
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    cors(h);
+    *r.headers_mut() = s.pixel_headers.clone();
     r
 }
 
@@ -289,7 +319,7 @@ async fn collect(
     body: Bytes,
 ) -> Response {
     const ROUTE: &str = "collect";
-    let a = match admit(&s, ROUTE, peer, &headers, query) {
+    let a = match admit(&s, ROUTE, peer, &headers, query.as_deref()) {
         Ok(a) => a,
         Err(r) => return *r,
     };
@@ -306,7 +336,7 @@ async fn collect(
         )
     }) {
         Ok(e) => e,
-        Err(r) => return rejection(ROUTE, r),
+        Err(r) => return rejection(&s, ROUTE, r),
     };
     let facts = a.facts(&s, &method, &uri, &headers, body.len());
     let n = events.len();
@@ -324,7 +354,7 @@ async fn collect(
     if let Err(r) = s.sink.submit(entries).await {
         return refused(&s, ROUTE, r);
     }
-    count(ROUTE, StatusCode::OK);
+    count(&s, ROUTE, StatusCode::OK);
     let mut r = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],

@@ -81,6 +81,8 @@ pub struct Sink {
     tx: mpsc::Sender<Item>,
     config: SinkConfig,
     stats: Arc<SinkStats>,
+    /// `collector_buffer_records`, looked up once instead of per request.
+    buffered: metrics::Gauge,
 }
 
 impl Sink {
@@ -94,7 +96,16 @@ impl Sink {
         let (tx, rx) = mpsc::channel(config.capacity.max(1));
         let stats = Arc::new(SinkStats::default());
         let writer = tokio::spawn(write_loop(rx, producer, config, stats.clone(), hard_stop));
-        (Sink { tx, config, stats }, writer)
+        let buffered = metrics::gauge!("collector_buffer_records");
+        (
+            Sink {
+                tx,
+                config,
+                stats,
+                buffered,
+            },
+            writer,
+        )
     }
 
     /// Counters (tests, metrics, readiness).
@@ -128,7 +139,7 @@ impl Sink {
                 });
             }
         };
-        metrics::gauge!("collector_buffer_records").increment(n as f64);
+        self.buffered.increment(n as f64);
         match self.config.mode {
             AckMode::Buffered => {
                 for (permit, entry) in permits.zip(entries) {

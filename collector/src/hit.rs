@@ -35,8 +35,7 @@ pub struct RequestFacts<'a> {
 // which showed in the collector's profile (six viewer headers per request).
 const VIEWER_COUNTRY: HeaderName = HeaderName::from_static("cloudfront-viewer-country");
 const VIEWER_COUNTRY_NAME: HeaderName = HeaderName::from_static("cloudfront-viewer-country-name");
-const VIEWER_REGION: HeaderName =
-    HeaderName::from_static("cloudfront-viewer-country-region-name");
+const VIEWER_REGION: HeaderName = HeaderName::from_static("cloudfront-viewer-country-region-name");
 const VIEWER_CITY: HeaderName = HeaderName::from_static("cloudfront-viewer-city");
 const VIEWER_LATITUDE: HeaderName = HeaderName::from_static("cloudfront-viewer-latitude");
 const VIEWER_LONGITUDE: HeaderName = HeaderName::from_static("cloudfront-viewer-longitude");

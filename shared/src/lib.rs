@@ -16,6 +16,7 @@ pub mod percent;
 pub mod raw_archive;
 pub mod record;
 pub mod schema;
+pub mod sqlite_conn;
 pub mod stream;
 pub mod telemetry;
 pub mod time;

@@ -7,10 +7,10 @@
 //! one JSON document, because nothing ever queries by it.
 
 use super::{Cas, CheckpointUpdate, Created, Fence, Lease, LeaseError, LeaseStore};
+use crate::sqlite_conn::{open_wal, SharedConn};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 fn db_err(e: rusqlite::Error) -> LeaseError {
     match e.sqlite_error_code() {
@@ -23,60 +23,26 @@ fn db_err(e: rusqlite::Error) -> LeaseError {
 
 /// The embedded lease table.
 pub struct EmbeddedLeaseStore {
-    conn: Arc<Mutex<Connection>>,
+    conn: SharedConn,
     path: PathBuf,
 }
 
 impl EmbeddedLeaseStore {
     /// Opens (creating the directory and schema if needed) `dir/leases.db`.
     pub fn open(dir: &Path) -> Result<Self, LeaseError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| LeaseError::Backend(format!("create {}: {e}", dir.display())))?;
-        let path = dir.join("leases.db");
-        let conn = Connection::open(&path).map_err(db_err)?;
         // Other workers hold the write lock only for one small transaction.
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(db_err)?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
-            .map_err(db_err)?;
+        let (path, conn) = open_wal(dir, "leases.db", "FULL", db_err)?;
         let store = EmbeddedLeaseStore {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: SharedConn::new(conn, "embedded lease store"),
             path,
         };
-        store.with_conn(create_schema)?;
+        store.conn.with(create_schema)?;
         Ok(store)
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    fn with_conn<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, LeaseError>,
-    ) -> Result<T, LeaseError> {
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| LeaseError::Backend("embedded lease store lock poisoned".into()))?;
-        f(&mut guard)
-    }
-
-    /// Runs blocking database work off the async runtime.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, LeaseError> + Send + 'static,
-    ) -> Result<T, LeaseError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| LeaseError::Backend("embedded lease store lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| LeaseError::Backend(format!("embedded lease store task: {e}")))?
     }
 
     /// Atomically: load `key`, apply `f`, store the result if `f` returned one.
@@ -86,22 +52,30 @@ impl EmbeddedLeaseStore {
         f: impl FnOnce(&Lease) -> Option<Lease> + Send + 'static,
     ) -> Result<Cas, LeaseError> {
         let key = key.to_string();
-        self.blocking(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(db_err)?;
-            let Some(current) = load(&tx, &key)? else {
-                return Ok(Cas::Conflict);
-            };
-            let Some(next) = f(&current) else {
-                return Ok(Cas::Conflict);
-            };
-            store(&tx, &next)?;
-            tx.commit().map_err(db_err)?;
-            Ok(Cas::Applied(Box::new(next)))
-        })
-        .await
+        self.conn
+            .blocking(move |c| {
+                let (tx, current) = load_locked(c, &key)?;
+                let Some(next) = current.as_ref().and_then(f) else {
+                    return Ok(Cas::Conflict);
+                };
+                store(&tx, &next)?;
+                tx.commit().map_err(db_err)?;
+                Ok(Cas::Applied(Box::new(next)))
+            })
+            .await
     }
+}
+
+/// Opens a write transaction and reads `key` in it, so a compare-and-set sees no other writer.
+fn load_locked<'c>(
+    c: &'c mut Connection,
+    key: &str,
+) -> Result<(rusqlite::Transaction<'c>, Option<Lease>), LeaseError> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let current = load(&tx, key)?;
+    Ok((tx, current))
 }
 
 fn create_schema(c: &mut Connection) -> Result<(), LeaseError> {
@@ -150,46 +124,48 @@ fn store(c: &Connection, lease: &Lease) -> Result<(), LeaseError> {
 #[async_trait]
 impl LeaseStore for EmbeddedLeaseStore {
     async fn ensure_table(&self) -> Result<(), LeaseError> {
-        self.blocking(create_schema).await
+        self.conn.blocking(create_schema).await
     }
 
     async fn list(&self) -> Result<Vec<Lease>, LeaseError> {
-        self.blocking(|c| {
-            let mut stmt = c
-                .prepare("SELECT lease_key, body FROM leases ORDER BY lease_key")
-                .map_err(db_err)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .map_err(db_err)?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (key, body) = row.map_err(db_err)?;
-                out.push(decode(&key, &body)?);
-            }
-            Ok(out)
-        })
-        .await
+        self.conn
+            .blocking(|c| {
+                let mut stmt = c
+                    .prepare("SELECT lease_key, body FROM leases ORDER BY lease_key")
+                    .map_err(db_err)?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                    .map_err(db_err)?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (key, body) = row.map_err(db_err)?;
+                    out.push(decode(&key, &body)?);
+                }
+                Ok(out)
+            })
+            .await
     }
 
     async fn get(&self, lease_key: &str) -> Result<Option<Lease>, LeaseError> {
         let key = lease_key.to_string();
-        self.blocking(move |c| load(c, &key)).await
+        self.conn.blocking(move |c| load(c, &key)).await
     }
 
     async fn create_if_absent(&self, lease: &Lease) -> Result<Created, LeaseError> {
         let lease = lease.clone();
-        self.blocking(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(db_err)?;
-            if load(&tx, &lease.lease_key)?.is_some() {
-                return Ok(Created::AlreadyExists);
-            }
-            store(&tx, &lease)?;
-            tx.commit().map_err(db_err)?;
-            Ok(Created::Created)
-        })
-        .await
+        self.conn
+            .blocking(move |c| {
+                let tx = c
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(db_err)?;
+                if load(&tx, &lease.lease_key)?.is_some() {
+                    return Ok(Created::AlreadyExists);
+                }
+                store(&tx, &lease)?;
+                tx.commit().map_err(db_err)?;
+                Ok(Created::Created)
+            })
+            .await
     }
 
     async fn take(
@@ -235,21 +211,17 @@ impl LeaseStore for EmbeddedLeaseStore {
 
     async fn delete(&self, lease_key: &str, expected_counter: u64) -> Result<Cas, LeaseError> {
         let key = lease_key.to_string();
-        self.blocking(move |c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(db_err)?;
-            let Some(current) = load(&tx, &key)? else {
-                return Ok(Cas::Conflict);
-            };
-            if current.lease_counter != expected_counter {
-                return Ok(Cas::Conflict);
-            }
-            tx.execute("DELETE FROM leases WHERE lease_key = ?1", [&key])
-                .map_err(db_err)?;
-            tx.commit().map_err(db_err)?;
-            Ok(Cas::Applied(Box::new(current)))
-        })
-        .await
+        self.conn
+            .blocking(move |c| {
+                let (tx, current) = load_locked(c, &key)?;
+                let Some(current) = current.filter(|l| l.lease_counter == expected_counter) else {
+                    return Ok(Cas::Conflict);
+                };
+                tx.execute("DELETE FROM leases WHERE lease_key = ?1", [&key])
+                    .map_err(db_err)?;
+                tx.commit().map_err(db_err)?;
+                Ok(Cas::Applied(Box::new(current)))
+            })
+            .await
     }
 }

@@ -310,7 +310,7 @@ mod tests {
             .unwrap();
         }
         let stream = super::super::EmbeddedStream::open(dir.path(), 1).unwrap();
-        let got = stream.with_conn(|c| read(c, 0, 2, 10)).unwrap();
+        let got = stream.conn.with(|c| read(c, 0, 2, 10)).unwrap();
         let got: Vec<_> = got
             .iter()
             .map(|r| {
@@ -331,7 +331,7 @@ mod tests {
             partition_key: "d".into(),
             data: Bytes::from_static(b"new"),
         };
-        let put = stream.with_conn(|c| put(c, &[entry])).unwrap();
+        let put = stream.conn.with(|c| put(c, &[entry])).unwrap();
         assert_eq!(
             put,
             vec![PutResult::Written {

@@ -23,10 +23,11 @@ use super::{
     PutEntry, PutResult, ReadBatch, Shard, ShardCursor, StartPosition, StreamAdmin, StreamError,
     StreamReader, StreamWriter,
 };
+use crate::sqlite_conn::{open_wal, SharedConn};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Default retention, as Kinesis: 24 hours.
 pub const DEFAULT_RETENTION_MS: i64 = 24 * 3600 * 1000;
@@ -82,7 +83,7 @@ struct ShardRow {
 
 /// The embedded stream in `DIR/stream.db`.
 pub struct EmbeddedStream {
-    conn: Arc<Mutex<Connection>>,
+    conn: SharedConn,
     path: PathBuf,
     retention_ms: std::sync::atomic::AtomicI64,
     /// Unix ms of the last retention pass (one per minute at most, done by writers).
@@ -95,16 +96,9 @@ pub struct EmbeddedStream {
 impl EmbeddedStream {
     /// Opens (creating if needed, with `shards` shards) the stream in `dir`.
     pub fn open(dir: &Path, shards: u32) -> Result<Self, StreamError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StreamError::Backend(format!("create {}: {e}", dir.display())))?;
-        let path = dir.join("stream.db");
-        let conn = Connection::open(&path).map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(db_err)?;
+        let (path, conn) = open_wal(dir, "stream.db", "NORMAL", db_err)?;
         conn.execute_batch(
-            "PRAGMA journal_mode=WAL;
-             PRAGMA synchronous=NORMAL;
-             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS shards(
                  id INTEGER PRIMARY KEY, parent INTEGER, adjacent INTEGER,
                  hash_start TEXT NOT NULL, hash_end TEXT NOT NULL,
@@ -121,14 +115,14 @@ impl EmbeddedStream {
         let mut conn = conn;
         chunks::migrate_rows(&mut conn)?;
         let stream = EmbeddedStream {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: SharedConn::new(conn, "embedded stream"),
             path,
             retention_ms: std::sync::atomic::AtomicI64::new(DEFAULT_RETENTION_MS),
             last_trim_ms: Arc::new(std::sync::atomic::AtomicI64::new(now_ms())),
             commits: Arc::default(),
             checkpointer: std::sync::Once::new(),
         };
-        stream.with_conn(|c| create_if_empty(c, shards))?;
+        stream.conn.with(|c| create_if_empty(c, shards))?;
         Ok(stream)
     }
 
@@ -137,37 +131,11 @@ impl EmbeddedStream {
         &self.path
     }
 
-    fn with_conn<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StreamError>,
-    ) -> Result<T, StreamError> {
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| StreamError::Backend("embedded stream lock poisoned".into()))?;
-        f(&mut guard)
-    }
-
-    /// Runs blocking database work off the async runtime.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StreamError> + Send + 'static,
-    ) -> Result<T, StreamError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StreamError::Backend("embedded stream lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| StreamError::Backend(format!("embedded stream task: {e}")))?
-    }
-
     /// `true`: fsync every commit before acknowledging it (`PRAGMA synchronous=FULL`).
     pub fn set_fsync(&self, fsync: bool) -> Result<(), StreamError> {
         let mode = if fsync { "FULL" } else { "NORMAL" };
-        self.with_conn(|c| c.pragma_update(None, "synchronous", mode).map_err(db_err))
+        self.conn
+            .with(|c| c.pragma_update(None, "synchronous", mode).map_err(db_err))
     }
 
     /// Sets the retention period writers enforce.
@@ -180,7 +148,8 @@ impl EmbeddedStream {
     /// number of records removed. Writers call it once a minute with the configured retention
     /// (as Kinesis expires records on its own); tests call it directly.
     pub async fn trim(&self, retention_ms: i64) -> Result<usize, StreamError> {
-        self.blocking(move |c| trim(c, now_ms() - retention_ms))
+        self.conn
+            .blocking(move |c| trim(c, now_ms() - retention_ms))
             .await
     }
 }
@@ -336,46 +305,55 @@ impl StreamWriter for EmbeddedStream {
             }
         });
         let commits = self.commits.clone();
-        self.blocking(move |c| {
-            if due {
-                last_trim.store(now, std::sync::atomic::Ordering::Relaxed);
-                trim(c, now - retention)?;
-            }
-            let written = chunks::put(c, &entries)?;
-            commits.add();
-            Ok(written)
-        })
-        .await
+        self.conn
+            .blocking(move |c| {
+                if due {
+                    last_trim.store(now, std::sync::atomic::Ordering::Relaxed);
+                    trim(c, now - retention)?;
+                }
+                let written = chunks::put(c, &entries)?;
+                commits.add();
+                Ok(written)
+            })
+            .await
     }
 
     async fn check_writable(&self) -> Result<(), StreamError> {
-        self.blocking(|c| meta_get(c, "next_seq").map(|_| ())).await
+        self.conn
+            .blocking(|c| meta_get(c, "next_seq").map(|_| ()))
+            .await
     }
 }
 
 #[async_trait]
 impl StreamReader for EmbeddedStream {
     async fn list_shards(&self) -> Result<Vec<Shard>, StreamError> {
-        self.blocking(|c| Ok(load_shards(c)?.iter().map(to_shard).collect()))
+        self.conn
+            .blocking(|c| Ok(load_shards(c)?.iter().map(to_shard).collect()))
             .await
     }
 
     async fn open(&self, shard_id: &str, from: &StartPosition) -> Result<ShardCursor, StreamError> {
         let (shard_id, from) = (shard_id.to_string(), from.clone());
-        self.blocking(move |c| read::open_cursor(c, &shard_id, &from))
+        self.conn
+            .blocking(move |c| read::open_cursor(c, &shard_id, &from))
             .await
     }
 
     async fn read(&self, cursor: &ShardCursor, limit: usize) -> Result<ReadBatch, StreamError> {
         let cursor = cursor.clone();
-        self.blocking(move |c| read::read(c, &cursor, limit)).await
+        self.conn
+            .blocking(move |c| read::read(c, &cursor, limit))
+            .await
     }
 }
 
 #[async_trait]
 impl StreamAdmin for EmbeddedStream {
     async fn ensure_stream(&self, shards: u32) -> Result<(), StreamError> {
-        self.blocking(move |c| create_if_empty(c, shards)).await
+        self.conn
+            .blocking(move |c| create_if_empty(c, shards))
+            .await
     }
 
     async fn split_shard(
@@ -384,23 +362,24 @@ impl StreamAdmin for EmbeddedStream {
         new_starting_hash_key: u128,
     ) -> Result<(), StreamError> {
         let id = shard_number(shard_id)?;
-        self.blocking(move |c| {
-            let row = shard_row(c, id)?;
-            if new_starting_hash_key <= row.start || new_starting_hash_key > row.end {
-                return Err(StreamError::Invalid(
-                    "split key outside the shard's range".into(),
-                ));
-            }
-            reshard(
-                c,
-                &[id],
-                &[
-                    (row.start, new_starting_hash_key - 1),
-                    (new_starting_hash_key, row.end),
-                ],
-            )
-        })
-        .await
+        self.conn
+            .blocking(move |c| {
+                let row = shard_row(c, id)?;
+                if new_starting_hash_key <= row.start || new_starting_hash_key > row.end {
+                    return Err(StreamError::Invalid(
+                        "split key outside the shard's range".into(),
+                    ));
+                }
+                reshard(
+                    c,
+                    &[id],
+                    &[
+                        (row.start, new_starting_hash_key - 1),
+                        (new_starting_hash_key, row.end),
+                    ],
+                )
+            })
+            .await
     }
 
     async fn merge_shards(
@@ -409,18 +388,19 @@ impl StreamAdmin for EmbeddedStream {
         adjacent_shard_id: &str,
     ) -> Result<(), StreamError> {
         let (a, b) = (shard_number(shard_id)?, shard_number(adjacent_shard_id)?);
-        self.blocking(move |c| {
-            let (ra, rb) = (shard_row(c, a)?, shard_row(c, b)?);
-            let (lo, hi) = if ra.start < rb.start {
-                (&ra, &rb)
-            } else {
-                (&rb, &ra)
-            };
-            if lo.end.checked_add(1) != Some(hi.start) {
-                return Err(StreamError::Invalid("shards are not adjacent".into()));
-            }
-            reshard(c, &[a, b], &[(lo.start, hi.end)])
-        })
-        .await
+        self.conn
+            .blocking(move |c| {
+                let (ra, rb) = (shard_row(c, a)?, shard_row(c, b)?);
+                let (lo, hi) = if ra.start < rb.start {
+                    (&ra, &rb)
+                } else {
+                    (&rb, &ra)
+                };
+                if lo.end.checked_add(1) != Some(hi.start) {
+                    return Err(StreamError::Invalid("shards are not adjacent".into()));
+                }
+                reshard(c, &[a, b], &[(lo.start, hi.end)])
+            })
+            .await
     }
 }

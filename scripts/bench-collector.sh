@@ -33,7 +33,7 @@ http {
   }
 }
 CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & NPID=$!; PIDS+=($NPID)
 "$BIN" --listen "127.0.0.1:$CPORT" --stream "file://$WORK/stream?shards=4" "$@" 2>"$WORK/collector.log" & CPID=$!; PIDS+=($CPID)
 for port in $NPORT $CPORT; do
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
@@ -46,16 +46,30 @@ echo "query bytes: ${#Q}"
 
 run_wrk() { timeout 60 wrk -t2 -c64 -d10s -H "User-Agent: $UA" -H "Referer: $REF" "http://127.0.0.1:$1/hello.gif?$Q" 2>&1; }
 rate() { awk '/Requests\/sec/ {print $2}'; }
+requests() { awk '/requests in/ {print $1}'; }
+# CPU seconds (user + system, all threads) used so far by a process and its children: the
+# server's CPU per request is steadier than its rate on a noisy 2-core machine, where wrk
+# competes with the server for the same cores.
+cpu_secs() {
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  python3 -c "print($t / $(getconf CLK_TCK))"
+}
+per_req_us() { python3 -c "print(round(($2 - $1) * 1e6 / $3, 1))"; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-: >"$WORK/n.txt"; : >"$WORK/c.txt"
+: >"$WORK/n.txt"; : >"$WORK/c.txt"; : >"$WORK/ncpu.txt"; : >"$WORK/ccpu.txt"
 for i in $(seq "$RUNS"); do
-  out=$(run_wrk "$NPORT"); echo "$out" | rate >>"$WORK/n.txt"
-  echo "run $i nginx:     $(echo "$out" | rate) req/s $(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ')"
-  out=$(run_wrk "$CPORT"); echo "$out" | rate >>"$WORK/c.txt"
-  echo "run $i collector: $(echo "$out" | rate) req/s $(echo "$out" | grep -E 'Latency|Non-2xx|Socket errors' | tr -s ' ' | tr '\n' ' ')"
+  t0=$(cpu_secs "$NPID"); out=$(run_wrk "$NPORT"); t1=$(cpu_secs "$NPID")
+  echo "$out" | rate >>"$WORK/n.txt"; us=$(per_req_us "$t0" "$t1" "$(echo "$out" | requests)"); echo "$us" >>"$WORK/ncpu.txt"
+  echo "run $i nginx:     $(echo "$out" | rate) req/s, ${us} CPU-us/req $(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ')"
+  t0=$(cpu_secs "$CPID"); out=$(run_wrk "$CPORT"); t1=$(cpu_secs "$CPID")
+  echo "$out" | rate >>"$WORK/c.txt"; us=$(per_req_us "$t0" "$t1" "$(echo "$out" | requests)"); echo "$us" >>"$WORK/ccpu.txt"
+  echo "run $i collector: $(echo "$out" | rate) req/s, ${us} CPU-us/req $(echo "$out" | grep -E 'Latency|Non-2xx|Socket errors' | tr -s ' ' | tr '\n' ' ')"
 done
 rss=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$CPID/status)
 kill -TERM "$CPID"; wait "$CPID" || true
 stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select coalesce(sum(count), 0) from chunks').fetchone()[0])" "$WORK/stream/stream.db")
 n=$(median <"$WORK/n.txt"); c=$(median <"$WORK/c.txt")
-echo "nginx_median_rps=$n collector_median_rps=$c ratio=$(python3 -c "print(round($c/$n,2))") collector_peak_rss=$rss records_in_stream=$stored"
+echo "nginx_median_rps=$n collector_median_rps=$c ratio=$(python3 -c "print(round($c/$n,2))") nginx_cpu_us_per_req=$(median <"$WORK/ncpu.txt") collector_cpu_us_per_req=$(median <"$WORK/ccpu.txt") collector_peak_rss=$rss records_in_stream=$stored"

@@ -6,7 +6,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
 use parquet::schema::types::ColumnPath;
 
 /// Columns whose values are (nearly) unique per row: a dictionary never pays off, and trying
@@ -71,6 +71,12 @@ impl Default for ParquetOptions {
 impl ParquetOptions {
     /// The `parquet` crate properties for these options.
     pub fn writer_properties(&self) -> Result<WriterProperties, ParquetError> {
+        Ok(self.writer_properties_builder()?.build())
+    }
+
+    /// [`ParquetOptions::writer_properties`] before `build`, for callers (benchmarks) that
+    /// vary one setting.
+    pub fn writer_properties_builder(&self) -> Result<WriterPropertiesBuilder, ParquetError> {
         let mut b = WriterProperties::builder();
         for c in HIGH_CARDINALITY_COLUMNS {
             b = b.set_column_dictionary_enabled(ColumnPath::from(*c), false);
@@ -83,8 +89,7 @@ impl ParquetOptions {
                 .set_dictionary_enabled(true)
                 .set_statistics_enabled(EnabledStatistics::Chunk)
                 .set_max_row_group_row_count(Some(self.row_group_rows))
-                .set_created_by(concat!("clickstream ", env!("CARGO_PKG_VERSION")).to_string())
-                .build(),
+                .set_created_by(concat!("clickstream ", env!("CARGO_PKG_VERSION")).to_string()),
         )
     }
 }

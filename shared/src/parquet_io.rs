@@ -6,7 +6,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
 use parquet::schema::types::ColumnPath;
 
 /// Columns whose values are (nearly) unique per row: a dictionary never pays off, and trying
@@ -23,7 +23,9 @@ pub const HIGH_CARDINALITY_COLUMNS: &[&str] = &[
 
 /// Low-cardinality columns: dictionary + RLE already shrink them to a few bytes per page, so
 /// zstd would add nothing but a compression context per column chunk (whose set-up dominates
-/// the cost of writing many small partition files).
+/// the cost of writing many small partition files: each zstd context probes the CPU with
+/// `cpuid`, ~4 µs per instruction in a VM, BENCHMARKS.md 2026-11-24 afternoon). Nested leaves
+/// are written as dotted paths.
 pub const UNCOMPRESSED_COLUMNS: &[&str] = &[
     "event_year",
     "event_month",
@@ -48,7 +50,28 @@ pub const UNCOMPRESSED_COLUMNS: &[&str] = &[
     "currency_code",
     "transaction_tax",
     "transaction_shipping",
+    // zstd saved at most ~0.03 MB of 63 MB on each of these (cf400k.log; +0.3 % in all).
+    "edge_city",
+    "edge_latitude",
+    "edge_longitude",
+    "browser_timezone",
+    "browser_language",
+    "device_outer_resolution",
+    "utm_source",
+    "utm_medium",
+    "request_asn",
+    "event_name",
+    "transaction_revenue",
+    "products.list.item.price",
+    "products.list.item.quantity",
+    "products.list.item.position",
 ];
+
+/// `a.b.c` → the path of a nested leaf (`ColumnPath::from` would keep the dots in one part,
+/// which matches no column).
+fn column_path(dotted: &str) -> ColumnPath {
+    ColumnPath::new(dotted.split('.').map(str::to_string).collect())
+}
 
 /// Writer settings for enriched files.
 #[derive(Debug, Clone)]
@@ -71,20 +94,25 @@ impl Default for ParquetOptions {
 impl ParquetOptions {
     /// The `parquet` crate properties for these options.
     pub fn writer_properties(&self) -> Result<WriterProperties, ParquetError> {
+        Ok(self.writer_properties_builder()?.build())
+    }
+
+    /// [`ParquetOptions::writer_properties`] before `build`, for callers (benchmarks) that
+    /// vary one setting.
+    pub fn writer_properties_builder(&self) -> Result<WriterPropertiesBuilder, ParquetError> {
         let mut b = WriterProperties::builder();
         for c in HIGH_CARDINALITY_COLUMNS {
-            b = b.set_column_dictionary_enabled(ColumnPath::from(*c), false);
+            b = b.set_column_dictionary_enabled(column_path(c), false);
         }
         for c in UNCOMPRESSED_COLUMNS {
-            b = b.set_column_compression(ColumnPath::from(*c), Compression::UNCOMPRESSED);
+            b = b.set_column_compression(column_path(c), Compression::UNCOMPRESSED);
         }
         Ok(
             b.set_compression(Compression::ZSTD(ZstdLevel::try_new(self.zstd_level)?))
                 .set_dictionary_enabled(true)
                 .set_statistics_enabled(EnabledStatistics::Chunk)
                 .set_max_row_group_row_count(Some(self.row_group_rows))
-                .set_created_by(concat!("clickstream ", env!("CARGO_PKG_VERSION")).to_string())
-                .build(),
+                .set_created_by(concat!("clickstream ", env!("CARGO_PKG_VERSION")).to_string()),
         )
     }
 }
@@ -115,4 +143,28 @@ pub fn decode_parquet(data: Bytes) -> Result<Vec<RecordBatch>, ParquetError> {
     reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ParquetError::External(Box::new(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::arrow::ArrowSchemaConverter;
+
+    #[test]
+    fn per_column_settings_name_existing_leaves() {
+        let descr = ArrowSchemaConverter::new()
+            .convert(&crate::schema::file_schema())
+            .expect("schema converts");
+        let leaves: Vec<ColumnPath> = descr.columns().iter().map(|c| c.path().clone()).collect();
+        for c in HIGH_CARDINALITY_COLUMNS.iter().chain(UNCOMPRESSED_COLUMNS) {
+            assert!(leaves.contains(&column_path(c)), "{c} is not a leaf column");
+        }
+        let props = ParquetOptions::default()
+            .writer_properties()
+            .expect("properties");
+        let price = column_path("products.list.item.price");
+        assert_eq!(props.compression(&price), Compression::UNCOMPRESSED);
+        let query = column_path("request_query_string");
+        assert!(matches!(props.compression(&query), Compression::ZSTD(_)));
+    }
 }

@@ -38,7 +38,9 @@ pub const FIELD_COUNT: usize = 12;
 pub fn split_fields(line: &[u8]) -> Result<[&str; FIELD_COUNT], Reason> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let text = std::str::from_utf8(line)
+    // A whole ~700-byte line is validated per hit: simdutf8 checks it several times faster
+    // than `std::str::from_utf8` (same result; `basic` reports no error position, not needed).
+    let text = simdutf8::basic::from_utf8(line)
         .map_err(|_| Cow::Borrowed("cloudfront: line is not valid UTF-8"))?;
     let mut out = [""; FIELD_COUNT];
     let mut n = 0;

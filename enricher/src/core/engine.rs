@@ -6,10 +6,11 @@ use super::collect::map_collect;
 use super::decode::{percent_decode_field_into, Encoding, Params};
 use super::geo;
 use super::geoip::GeoIp;
-use super::ids::{derived_event_id, hit_ids, HashInput, HitIds, SaltProvider};
+use super::ids::{derived_event_id, hit_ids_after_salt, salted, HashInput, HitIds, SaltProvider};
 use super::outcome::{Outcome, Reason};
 use super::pixel::{map_pixel, PixelHit};
 use crate::ua::{UaCache, UaError, UaInfo, UaParser};
+use sha2::Sha256;
 use shared::envelope::{Envelope, HitKind};
 use shared::record::{RequestInfo, Source, UaFields};
 use shared::time::Date;
@@ -51,6 +52,8 @@ pub struct Context {
     allow: Option<Arc<AllowList>>,
     cdn_domain: Option<String>,
     geoip: Option<GeoIp>,
+    /// Hash state after the salt of the last date seen (hits arrive mostly in date order).
+    salted: Option<(Date, Sha256)>,
 }
 
 impl Context {
@@ -68,7 +71,7 @@ impl Context {
     }
 
     pub(crate) fn hit_ids(
-        &self,
+        &mut self,
         ip: &str,
         ua: &str,
         date: Date,
@@ -76,15 +79,24 @@ impl Context {
         path: &str,
         event_ms: i64,
     ) -> HitIds {
-        hit_ids(&HashInput {
-            salt: self.salts.salt(date),
+        let state = match &self.salted {
+            Some((d, h)) if *d == date => h.clone(),
+            _ => {
+                let h = salted(self.salts.salt(date));
+                self.salted = Some((date, h.clone()));
+                h
+            }
+        };
+        let input = HashInput {
+            salt: "", // already in `state`
             ip,
             ua,
             date,
             domain,
             path,
             event_ms,
-        })
+        };
+        hit_ids_after_salt(state, &input)
     }
 
     pub(crate) fn user_agent(&mut self, raw: &str) -> UaFields {
@@ -121,6 +133,7 @@ impl Engine {
                 allow: None,
                 cdn_domain: config.cdn_domain,
                 geoip: None,
+                salted: None,
             },
             ua_buf: String::new(),
             ip_buf: String::new(),

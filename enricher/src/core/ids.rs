@@ -133,10 +133,21 @@ pub struct HashInput<'x> {
 
 /// Computes the three ids, sharing the common prefix's hash state.
 pub fn hit_ids(i: &HashInput<'_>) -> HitIds {
+    hit_ids_after_salt(salted(i.salt), i)
+}
+
+/// The hash state after the salt: the same for every hit of a date, so the engine keeps it
+/// (a 64-hex-digit salt is exactly one SHA-256 block, one of the ~8 compressed per hit).
+pub fn salted(salt: &str) -> Sha256 {
+    let mut h = Sha256::new();
+    h.update(salt.as_bytes());
+    h
+}
+
+/// [`hit_ids`] continuing from `h`, the [`salted`] state of `i.salt` (not hashed again).
+pub fn hit_ids_after_salt(mut h: Sha256, i: &HashInput<'_>) -> HitIds {
     let mut date = [0u8; 10];
     i.date.fmt_into(&mut date);
-    let mut h = Sha256::new();
-    h.update(i.salt.as_bytes());
     h.update(i.ip.as_bytes());
     h.update(i.ua.as_bytes());
     h.update(date);

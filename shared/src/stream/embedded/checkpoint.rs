@@ -41,7 +41,11 @@ impl Commits {
 /// the stream) is dropped.
 pub(super) fn start(path: PathBuf, commits: &Arc<Commits>) -> Result<(), StreamError> {
     let conn = Connection::open(&path).map_err(db_err)?;
-    conn.busy_timeout(Duration::from_secs(1)).map_err(db_err)?;
+    // Short: a RESTART that waits (for the writer's commit, or for enricher processes' reads
+    // to move to the newest snapshot) holds new writers off meanwhile. Better to give up and
+    // try again next period than to stall the collector's puts.
+    conn.busy_timeout(Duration::from_millis(20))
+        .map_err(db_err)?;
     let commits: Weak<Commits> = Arc::downgrade(commits);
     std::thread::Builder::new()
         .name("stream-checkpoint".into())

@@ -6,8 +6,7 @@
 //! checkpoints, 130–190 µs without — the copy and its fsync were three quarters of a put, and
 //! every request of a durable collector waits for a put. So a writer's connection checkpoints
 //! only as a safety valve ([`WRITER_AUTOCHECKPOINT_PAGES`]), and a background thread with its
-//! own connection runs passive checkpoints (which never block writers or readers) while puts
-//! keep coming.
+//! own connection checkpoints while puts keep coming (see [`run`] for the two modes it uses).
 
 use super::db_err;
 use crate::stream::StreamError;
@@ -64,14 +63,13 @@ fn run(conn: &Connection, commits: &Weak<Commits>) {
         if now == seen {
             continue;
         }
-        seen = now;
         // PASSIVE copies what no reader still needs and never waits for a lock. But while
         // puts keep coming it never catches up with the WAL's end, and SQLite only rewinds a
         // WAL that is fully copied: the WAL would grow to the writer's threshold and the
         // writer would then checkpoint inline (measured: 60–200 ms stalls every second at 65k
         // records/s). So once the WAL is large, a RESTART follows: it holds writers off only
         // for the frames written since the passive pass, then the next put rewinds the WAL.
-        // Errors (a busy database) are retried next period.
+        // A failure (a busy database) is retried next period, new commits or not.
         let result = conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1))
             .and_then(|frames| {
@@ -81,8 +79,9 @@ fn run(conn: &Connection, commits: &Weak<Commits>) {
                     Ok(())
                 }
             });
-        if let Err(e) = result {
-            tracing::debug!(error = %e, "embedded stream checkpoint deferred");
+        match result {
+            Ok(()) => seen = now,
+            Err(e) => tracing::debug!(error = %e, "embedded stream checkpoint deferred"),
         }
     }
 }

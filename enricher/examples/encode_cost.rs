@@ -167,6 +167,20 @@ fn main() -> anyhow::Result<()> {
             ));
         }
     }
+    if let Ok(cols) = std::env::var("NOSTATS") {
+        // `NOSTATS=a,b`: one more variant without statistics on these leaves.
+        let cols: Vec<&'static str> = cols.leak().split(',').collect();
+        variants.push((
+            "NOSTATS",
+            Box::new(move |mut b| {
+                for c in &cols {
+                    let path = ColumnPath::new(c.split('.').map(str::to_string).collect());
+                    b = b.set_column_statistics_enabled(path, EnabledStatistics::None);
+                }
+                b
+            }),
+        ));
+    }
     if std::env::var_os("ONLY_BASE").is_some() {
         variants.truncate(1); // for `perf record`
     }

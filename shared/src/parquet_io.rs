@@ -21,6 +21,18 @@ pub const HIGH_CARDINALITY_COLUMNS: &[&str] = &[
     "event_id",
 ];
 
+/// Columns whose min/max can never prune a row group: random hashes and free text, in files
+/// ordered by time (enricher: arrival; compactor: event time). parquet-rs compares every value
+/// against the running min and max, ~0.13 µs per row for these five (`encode_cost`,
+/// BENCHMARKS.md 2026-11-24 evening), for statistics no query can use.
+pub const NO_STATISTICS_COLUMNS: &[&str] = &[
+    "request_query_string",
+    "page_view_id",
+    "daily_page_view_id",
+    "daily_visitor_id",
+    "event_data",
+];
+
 /// Low-cardinality columns: dictionary + RLE already shrink them to a few bytes per page, so
 /// zstd would add nothing but a compression context per column chunk (whose set-up dominates
 /// the cost of writing many small partition files: each zstd context probes the CPU with
@@ -107,6 +119,9 @@ impl ParquetOptions {
         for c in UNCOMPRESSED_COLUMNS {
             b = b.set_column_compression(column_path(c), Compression::UNCOMPRESSED);
         }
+        for c in NO_STATISTICS_COLUMNS {
+            b = b.set_column_statistics_enabled(column_path(c), EnabledStatistics::None);
+        }
         Ok(
             b.set_compression(Compression::ZSTD(ZstdLevel::try_new(self.zstd_level)?))
                 .set_dictionary_enabled(true)
@@ -156,7 +171,11 @@ mod tests {
             .convert(&crate::schema::file_schema())
             .expect("schema converts");
         let leaves: Vec<ColumnPath> = descr.columns().iter().map(|c| c.path().clone()).collect();
-        for c in HIGH_CARDINALITY_COLUMNS.iter().chain(UNCOMPRESSED_COLUMNS) {
+        let named = HIGH_CARDINALITY_COLUMNS
+            .iter()
+            .chain(UNCOMPRESSED_COLUMNS)
+            .chain(NO_STATISTICS_COLUMNS);
+        for c in named {
             assert!(leaves.contains(&column_path(c)), "{c} is not a leaf column");
         }
         let props = ParquetOptions::default()
@@ -166,5 +185,8 @@ mod tests {
         assert_eq!(props.compression(&price), Compression::UNCOMPRESSED);
         let query = column_path("request_query_string");
         assert!(matches!(props.compression(&query), Compression::ZSTD(_)));
+        assert_eq!(props.statistics_enabled(&query), EnabledStatistics::None);
+        let ts = column_path("event_timestamp");
+        assert_eq!(props.statistics_enabled(&ts), EnabledStatistics::Chunk);
     }
 }

@@ -24,7 +24,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn hex(b: &[u8; 32]) -> String {
-    let mut out = [0u8; 64];
+    let mut out = shared::batch::TextBuf::default();
     hex32(b, &mut out).to_string()
 }
 

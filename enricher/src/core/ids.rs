@@ -80,7 +80,7 @@ impl SecretDailySalt {
         };
         mac.update(date.to_string().as_bytes());
         let out: [u8; 32] = mac.finalize().into_bytes().into();
-        let mut hex = [0u8; 64];
+        let mut hex = shared::batch::TextBuf::default();
         shared::batch::hex32(&out, &mut hex).to_string()
     }
 }
@@ -184,7 +184,7 @@ mod tests {
     use super::*;
 
     fn hex(b: &[u8; 32]) -> String {
-        let mut out = [0u8; 64];
+        let mut out = shared::batch::TextBuf::default();
         shared::batch::hex32(b, &mut out).to_string()
     }
 

@@ -40,6 +40,7 @@ mod naming;
 mod os;
 mod os_tail;
 mod scan;
+mod spider;
 #[cfg(test)]
 mod tests;
 
@@ -51,12 +52,6 @@ pub use cache::{UaCache, MAX_KEY_LEN};
 /// uap-core regexes converted to JSON (see `data/uap-core.LICENSE`).
 const UAP_REGEXES: &str = include_str!("../../data/uap-regexes.json");
 
-/// Only uap-core's device list is used (for its "Spider" family); serde
-/// skips the user-agent and OS lists.
-#[derive(serde::Deserialize)]
-struct UapDevices {
-    device_parsers: Vec<ua_parser::device::Parser<'static>>,
-}
 
 /// ua-parser-js truncates user agents to this length before parsing.
 const UA_MAX_LENGTH: usize = 500;
@@ -138,7 +133,7 @@ pub enum UaError {
 /// ua-parser-js device table and the bot matcher, compiled once and
 /// read-only afterwards (share it behind an `Arc` across threads).
 pub struct UaParser {
-    spiders: ua_parser::device::Extractor<'static>,
+    spiders: spider::UapSpider,
     devices: device::Devices,
     bots: isbot::Bots,
 }
@@ -146,14 +141,7 @@ pub struct UaParser {
 impl UaParser {
     /// Compiles everything; takes a few hundred milliseconds, do it once.
     pub fn new() -> Result<Self, UaError> {
-        let uap: UapDevices = serde_json::from_str(UAP_REGEXES)?;
-        let spiders = uap
-            .device_parsers
-            .into_iter()
-            .try_fold(ua_parser::device::Builder::new(), |b, p| b.push(p))
-            .map_err(ua_parser::Error::from)?
-            .build()
-            .map_err(ua_parser::Error::from)?;
+        let spiders = spider::UapSpider::new(UAP_REGEXES)?;
         Ok(Self {
             spiders,
             devices: device::build()?,
@@ -178,10 +166,7 @@ impl UaParser {
         let (device_type, vendor) = device::device(&self.devices, hay);
         let same = ua.len() == ua_full.len();
         let is_bot = self.is_bot(ua_full, same.then_some(lower.as_str()))
-            || self
-                .spiders
-                .extract(ua)
-                .is_some_and(|d| d.device == "Spider");
+            || self.spiders.is_spider(ua);
         UaInfo {
             browser_name,
             browser_version,

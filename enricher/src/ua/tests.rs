@@ -201,8 +201,71 @@ const TOKENS: &[&str] = &[
     "sony-bra", "panasonic", "palm-", "focus/1", "tablet;", "phone", "d/s", "VOG-L29",
 ];
 
+/// UAs where the shortcut must defer to the full list or must not: leading Spider parsers,
+/// the generic late one (and UAs where an earlier device parser wins over it), the literal
+/// "Spider" text, and ordinary browsers.
+/// Fragments of crawler and device UAs, glued at random by the shortcut's property test.
+const SPIDER_TOKENS: &[&str] = &[
+    "Mozilla/5.0 (", "Linux; Android 10; ", "iPhone; CPU iPhone OS 15_0", "Windows Phone",
+    "Spider", "spider", "bot", "Bot", "crawl", "Googlebot/2.1", "AdsBot-Google-Mobile",
+    "PetalBot", "Datanyze", "PTST/", "Yeti-Mobile", "SM-G991B", "Nexus 5X Build/", "LG-",
+    "Nokia", "Samsung", "bot.html", "Silk", "favicon", "Java/", "Build/", "Mobile Safari/537.36",
+    "X11; ", "Linux", "Chrome/96.0", ")",
+];
+
+const SPIDER_CASES: &[&str] = &[
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 14_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/14.0 Mobile/15E148 Safari/604.1 (compatible; AdsBot-Google-Mobile; +http://www.google.com/mobile/adsbot.html)",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/41.0.2272.96 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (Linux; Android 7.0;) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; PetalBot;+https://webmaster.petalsearch.com/site/petalbot)",
+    "Mozilla/5.0 (X11; Datanyze; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/65.0.3325.181 Safari/537.36",
+    "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+    "Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)",
+    "Mozilla/5.0 (Linux; Android 10; Spider Build/QP1A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 11; SM-G991B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0.4664.45 Mobile Safari/537.36 crawl",
+    "Mozilla/5.0 (Linux; U; Android 4.0.3; ko-kr; LG-L160L Build/IML74K) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30 bot",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/107.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.1 Mobile/15E148 Safari/604.1",
+    "curl/8.4.0",
+    "",
+];
+
+/// A device model named "Spider", past the reach of the generic crawler pattern
+/// (`^.{0,100}…`), so only the shortcut's text guard sends it to the full list.
+fn far_spider_model() -> String {
+    format!(
+        "Mozilla/5.0 (Linux; Android 10; {}; Spider Build/QP1A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0 Mobile Safari/537.36",
+        "x".repeat(120)
+    )
+}
+
+#[test]
+fn spider_shortcut_agrees_with_the_full_device_list() {
+    let spiders = &parser().spiders;
+    let corpus = corpus();
+    let uas = corpus.entries.iter().map(|e| e.ua.as_str());
+    let mut verdicts = [0usize; 2];
+    let far = far_spider_model();
+    for ua in uas.chain(SPIDER_CASES.iter().copied()).chain([far.as_str()]) {
+        let full = spiders.full_verdict(ua);
+        assert_eq!(spiders.is_spider(ua), full, "{ua}");
+        verdicts[usize::from(full)] += 1;
+    }
+    // The cases exercise both answers, not only the fast "no" path.
+    assert!(verdicts[0] > 50 && verdicts[1] > 10, "{verdicts:?}");
+}
+
 proptest! {
     // 256 cases per property by default; PROPTEST_CASES=n for a longer soak.
+
+    #[test]
+    fn spider_shortcut_agrees_on_token_soup(
+        parts in prop::collection::vec((prop::sample::select(SPIDER_TOKENS), "[ ;/()_.,0-9a-zA-Z-]{0,4}"), 0..10),
+    ) {
+        let ua: String = parts.iter().map(|(t, sep)| format!("{t}{sep}")).collect();
+        let spiders = &parser().spiders;
+        prop_assert_eq!(spiders.is_spider(&ua), spiders.full_verdict(&ua));
+    }
 
     #[test]
     fn parse_never_panics_and_cache_agrees(ua in any::<String>()) {

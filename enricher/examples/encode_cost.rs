@@ -7,8 +7,9 @@
 //!
 //! Environment: `PER_COLUMN=1` adds one variant per zstd column written uncompressed;
 //! `UNCOMP=a,b,…` one variant with those leaves (dotted paths) uncompressed, and `SNAPPY=…`
-//! one with those in Snappy on top of `UNCOMP`; `ONLY_BASE=1` runs the current settings only
-//! (for `perf record`).
+//! one with those in Snappy on top of `UNCOMP`; `NOSTATS=…` one without statistics and
+//! `DICT=…` one with dictionary encoding on those leaves; `ONLY_BASE=1` runs the current
+//! settings only (for `perf record`).
 
 use enricher::core::ids::SecretDailySalt;
 use enricher::core::{Engine, EngineConfig, Origin, Outcome};
@@ -176,6 +177,20 @@ fn main() -> anyhow::Result<()> {
                 for c in &cols {
                     let path = ColumnPath::new(c.split('.').map(str::to_string).collect());
                     b = b.set_column_statistics_enabled(path, EnabledStatistics::None);
+                }
+                b
+            }),
+        ));
+    }
+    if let Ok(cols) = std::env::var("DICT") {
+        // `DICT=a,b`: one more variant with dictionary encoding on these leaves.
+        let cols: Vec<&'static str> = cols.leak().split(',').collect();
+        variants.push((
+            "DICT",
+            Box::new(move |mut b| {
+                for c in &cols {
+                    let path = ColumnPath::new(c.split('.').map(str::to_string).collect());
+                    b = b.set_column_dictionary_enabled(path, true);
                 }
                 b
             }),

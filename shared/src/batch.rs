@@ -185,9 +185,9 @@ impl RecordBatchBuilder {
     pub fn append(&mut self, r: &EnrichedRecord<'_>) {
         // Id text is written here and read ~40 columns later (see [`TextBuf`]).
         let mut ids: [TextBuf<64>; 3] = Default::default();
-        for (buf, hash) in ids
-            .iter_mut()
-            .zip([&r.page_view_id, &r.daily_page_view_id, &r.daily_visitor_id])
+        for (buf, hash) in
+            ids.iter_mut()
+                .zip([&r.page_view_id, &r.daily_page_view_id, &r.daily_visitor_id])
         {
             buf.put_hex32(hash);
         }

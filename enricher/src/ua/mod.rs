@@ -52,7 +52,6 @@ pub use cache::{UaCache, MAX_KEY_LEN};
 /// uap-core regexes converted to JSON (see `data/uap-core.LICENSE`).
 const UAP_REGEXES: &str = include_str!("../../data/uap-regexes.json");
 
-
 /// ua-parser-js truncates user agents to this length before parsing.
 const UA_MAX_LENGTH: usize = 500;
 /// Bot patterns are checked on a slightly longer prefix: bot markers sit
@@ -165,8 +164,8 @@ impl UaParser {
         let (os_name, os_version) = split(os::os(hay));
         let (device_type, vendor) = device::device(&self.devices, hay);
         let same = ua.len() == ua_full.len();
-        let is_bot = self.is_bot(ua_full, same.then_some(lower.as_str()))
-            || self.spiders.is_spider(ua);
+        let is_bot =
+            self.is_bot(ua_full, same.then_some(lower.as_str())) || self.spiders.is_spider(ua);
         UaInfo {
             browser_name,
             browser_version,

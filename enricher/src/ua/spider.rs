@@ -41,7 +41,9 @@ fn parsers(json: &'static str) -> Result<Vec<Parser<'static>>, UaError> {
     Ok(serde_json::from_str::<UapDevices>(json)?.device_parsers)
 }
 
-fn build(parsers: impl IntoIterator<Item = Parser<'static>>) -> Result<Extractor<'static>, UaError> {
+fn build(
+    parsers: impl IntoIterator<Item = Parser<'static>>,
+) -> Result<Extractor<'static>, UaError> {
     Ok(parsers
         .into_iter()
         .try_fold(Builder::new(), |b, p| b.push(p))

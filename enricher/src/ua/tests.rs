@@ -206,11 +206,36 @@ const TOKENS: &[&str] = &[
 /// "Spider" text, and ordinary browsers.
 /// Fragments of crawler and device UAs, glued at random by the shortcut's property test.
 const SPIDER_TOKENS: &[&str] = &[
-    "Mozilla/5.0 (", "Linux; Android 10; ", "iPhone; CPU iPhone OS 15_0", "Windows Phone",
-    "Spider", "spider", "bot", "Bot", "crawl", "Googlebot/2.1", "AdsBot-Google-Mobile",
-    "PetalBot", "Datanyze", "PTST/", "Yeti-Mobile", "SM-G991B", "Nexus 5X Build/", "LG-",
-    "Nokia", "Samsung", "bot.html", "Silk", "favicon", "Java/", "Build/", "Mobile Safari/537.36",
-    "X11; ", "Linux", "Chrome/96.0", ")",
+    "Mozilla/5.0 (",
+    "Linux; Android 10; ",
+    "iPhone; CPU iPhone OS 15_0",
+    "Windows Phone",
+    "Spider",
+    "spider",
+    "bot",
+    "Bot",
+    "crawl",
+    "Googlebot/2.1",
+    "AdsBot-Google-Mobile",
+    "PetalBot",
+    "Datanyze",
+    "PTST/",
+    "Yeti-Mobile",
+    "SM-G991B",
+    "Nexus 5X Build/",
+    "LG-",
+    "Nokia",
+    "Samsung",
+    "bot.html",
+    "Silk",
+    "favicon",
+    "Java/",
+    "Build/",
+    "Mobile Safari/537.36",
+    "X11; ",
+    "Linux",
+    "Chrome/96.0",
+    ")",
 ];
 
 const SPIDER_CASES: &[&str] = &[
@@ -246,7 +271,10 @@ fn spider_shortcut_agrees_with_the_full_device_list() {
     let uas = corpus.entries.iter().map(|e| e.ua.as_str());
     let mut verdicts = [0usize; 2];
     let far = far_spider_model();
-    for ua in uas.chain(SPIDER_CASES.iter().copied()).chain([far.as_str()]) {
+    for ua in uas
+        .chain(SPIDER_CASES.iter().copied())
+        .chain([far.as_str()])
+    {
         let full = spiders.full_verdict(ua);
         assert_eq!(spiders.is_spider(ua), full, "{ua}");
         verdicts[usize::from(full)] += 1;

@@ -168,33 +168,30 @@ fn main() -> anyhow::Result<()> {
             ));
         }
     }
-    if let Ok(cols) = std::env::var("NOSTATS") {
-        // `NOSTATS=a,b`: one more variant without statistics on these leaves.
-        let cols: Vec<&'static str> = cols.leak().split(',').collect();
-        variants.push((
-            "NOSTATS",
-            Box::new(move |mut b| {
-                for c in &cols {
-                    let path = ColumnPath::new(c.split('.').map(str::to_string).collect());
-                    b = b.set_column_statistics_enabled(path, EnabledStatistics::None);
-                }
-                b
-            }),
-        ));
-    }
-    if let Ok(cols) = std::env::var("DICT") {
-        // `DICT=a,b`: one more variant with dictionary encoding on these leaves.
-        let cols: Vec<&'static str> = cols.leak().split(',').collect();
-        variants.push((
-            "DICT",
-            Box::new(move |mut b| {
-                for c in &cols {
-                    let path = ColumnPath::new(c.split('.').map(str::to_string).collect());
-                    b = b.set_column_dictionary_enabled(path, true);
-                }
-                b
-            }),
-        ));
+    // `NOSTATS=a,b` / `DICT=a,b`: one more variant with that setting on these leaves.
+    type Setter = fn(WriterPropertiesBuilder, ColumnPath) -> WriterPropertiesBuilder;
+    let per_leaf: [(&'static str, Setter); 2] = [
+        ("NOSTATS", |b, p| {
+            b.set_column_statistics_enabled(p, EnabledStatistics::None)
+        }),
+        ("DICT", |b, p| b.set_column_dictionary_enabled(p, true)),
+    ];
+    for (var, set) in per_leaf {
+        if let Ok(cols) = std::env::var(var) {
+            let cols: Vec<&'static str> = cols.leak().split(',').collect();
+            variants.push((
+                var,
+                Box::new(move |mut b| {
+                    for c in &cols {
+                        b = set(
+                            b,
+                            ColumnPath::new(c.split('.').map(str::to_string).collect()),
+                        );
+                    }
+                    b
+                }),
+            ));
+        }
     }
     if std::env::var_os("ONLY_BASE").is_some() {
         variants.truncate(1); // for `perf record`

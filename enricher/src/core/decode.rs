@@ -191,28 +191,6 @@ pub fn percent_decode_field(raw: &str) -> Cow<'_, str> {
     }
 }
 
-/// [`percent_decode_field`] into a caller-owned buffer, so the per-line user agent (hashed and
-/// looked up, never stored) costs no allocation. Returns `raw` when nothing needs decoding or
-/// it does not decode.
-pub fn percent_decode_field_into<'o>(raw: &'o str, buf: &'o mut String) -> &'o str {
-    let Some(first) = memchr::memchr(b'%', raw.as_bytes()) else {
-        return raw;
-    };
-    let mut bytes = std::mem::take(buf).into_bytes();
-    bytes.clear();
-    bytes.extend_from_slice(&raw.as_bytes()[..first]);
-    match strict_decode_into(&raw.as_bytes()[first..], &mut bytes)
-        .map(|()| String::from_utf8(bytes))
-    {
-        Some(Ok(s)) => {
-            *buf = s;
-            buf.as_str()
-        }
-        // The buffer's allocation is lost on this (rare) path; the next call regrows it.
-        _ => raw,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use super::allowlist::{AllowList, Verdict};
 use super::cloudfront::{self, field};
 use super::collect::map_collect;
-use super::decode::{percent_decode_field_into, Encoding, Params};
+use super::decode::{percent_decode_field, Encoding, Params};
 use super::geo;
 use super::geoip::GeoIp;
 use super::ids::{derived_event_id, hit_ids_after_salt, salted, HashInput, HitIds, SaltProvider};
@@ -100,25 +100,36 @@ impl Context {
     }
 
     pub(crate) fn user_agent(&mut self, raw: &str) -> UaFields {
-        let info: Arc<UaInfo> = self.ua_cache.get(&self.ua_parser, raw);
-        UaFields {
-            browser_name: info.browser_name.clone(),
-            browser_version: info.browser_version.clone(),
-            os_name: info.os_name.clone(),
-            os_version: info.os_version.clone(),
-            device_type: info.device_type.as_str(),
-            device_vendor: info.device_vendor.clone(),
-            is_bot: info.is_bot,
-        }
+        ua_fields(&self.ua_cache.get(&self.ua_parser, raw))
+    }
+
+    /// The user agent of a CloudFront log field (percent-encoded) and its decoded text; a
+    /// cache hit skips the decoding too (see [`UaCache::get_encoded`]).
+    pub(crate) fn encoded_user_agent(&mut self, field: &str) -> (UaFields, Arc<str>) {
+        let (info, text) = self.ua_cache.get_encoded(&self.ua_parser, field, |f| {
+            Arc::from(percent_decode_field(f).as_ref())
+        });
+        (ua_fields(&info), text)
+    }
+}
+
+fn ua_fields(info: &UaInfo) -> UaFields {
+    UaFields {
+        browser_name: info.browser_name.clone(),
+        browser_version: info.browser_version.clone(),
+        os_name: info.os_name.clone(),
+        os_version: info.os_version.clone(),
+        device_type: info.device_type.as_str(),
+        device_vendor: info.device_vendor.clone(),
+        is_bot: info.is_bot,
     }
 }
 
 /// The engine. One per worker thread (the UA cache is not shared).
 pub struct Engine {
     ctx: Context,
-    /// Per-line scratch for the decoded user agent and the client IP text: hash and lookup
-    /// inputs that never reach the record, so they need no allocation of their own.
-    ua_buf: String,
+    /// Per-line scratch for the client IP text of an envelope (a hash input that never
+    /// reaches the record, so it needs no allocation of its own).
     ip_buf: String,
 }
 
@@ -135,7 +146,6 @@ impl Engine {
                 geoip: None,
                 salted: None,
             },
-            ua_buf: String::new(),
             ip_buf: String::new(),
         })
     }
@@ -201,6 +211,7 @@ impl Engine {
             Some(g) => g,
             None => geo::edge_geo(edge),
         };
+        let (ua, ua_text) = self.ctx.encoded_user_agent(f[field::USER_AGENT]);
         let hit = PixelHit {
             event_id: derived_event_id(origin.source, origin.position),
             source: Source::Cloudfront,
@@ -209,7 +220,8 @@ impl Engine {
             stem,
             arrival_ms,
             ip: f[field::CLIENT_IP],
-            raw_ua: percent_decode_field_into(f[field::USER_AGENT], &mut self.ua_buf),
+            raw_ua: &ua_text,
+            ua: Some(ua),
             referer_header: Some(f[field::REFERER]),
             edge_id: (!edge.is_empty()).then_some(Cow::Borrowed(edge)),
             geo,
@@ -259,6 +271,7 @@ impl Engine {
                         &self.ip_buf
                     },
                     raw_ua: env.user_agent,
+                    ua: None,
                     referer_header: env.referer,
                     edge_id: (!env.pop.is_empty()).then_some(Cow::Borrowed(env.pop)),
                     geo,

@@ -5,7 +5,9 @@ use super::decode::{decode_extra_lenient, Encoding, Params};
 use super::engine::Context;
 use super::outcome::{failed, MapResult, Outcome, Reason};
 use super::url::parse_url;
-use shared::record::{ClientHints, EnrichedRecord, EventType, Geo, RequestInfo, Source, Utm};
+use shared::record::{
+    ClientHints, EnrichedRecord, EventType, Geo, RequestInfo, Source, UaFields, Utm,
+};
 use std::borrow::Cow;
 
 /// Referrer domain of a direct visit (ownstats' literal).
@@ -32,8 +34,10 @@ pub struct PixelHit<'a, 'u> {
     pub arrival_ms: i64,
     /// Client IP text (hash input only).
     pub ip: &'u str,
-    /// Raw User-Agent header.
+    /// User-Agent header, decoded (hash input).
     pub raw_ua: &'u str,
+    /// Its parsed fields when the caller already looked them up.
+    pub ua: Option<UaFields>,
     /// Referer header (the page embedding the pixel).
     pub referer_header: Option<&'a str>,
     /// Edge / POP code.
@@ -204,7 +208,10 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
         request_path.as_deref().unwrap_or(""),
         event_ms,
     );
-    let ua = ctx.user_agent(hit.raw_ua);
+    let ua = match hit.ua {
+        Some(ua) => ua,
+        None => ctx.user_agent(hit.raw_ua),
+    };
 
     Ok(Outcome::Ok(Box::new(EnrichedRecord {
         event_id: hit.event_id,

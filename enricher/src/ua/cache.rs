@@ -20,6 +20,10 @@
 //! the memory bound is about `capacity` x 1 KiB plus the parsed values even
 //! when a client sends megabyte-long headers.
 //!
+//! CloudFront logs the User-Agent percent-encoded; [`UaCache::get_encoded`] keys those entries
+//! by the field as logged and keeps the decoded text (the visitor-id hash input) beside the
+//! parse, so a hit skips decoding as well as parsing.
+//!
 //! Keys are `Box<str>` so a lookup by `&str` needs no allocation, hashed
 //! with FxHash, several times faster than SipHash on 100-300 byte strings.
 //! FxHash is not collision resistant; a client crafting colliding UAs can
@@ -35,10 +39,13 @@ use super::{UaInfo, UaParser};
 /// Longest user agent kept in the cache (real ones are 100-300 bytes).
 pub const MAX_KEY_LEN: usize = 1024;
 
+/// A cached parse, and the decoded text when the key is a percent-encoded log field.
+type Entry = (Arc<UaInfo>, Option<Arc<str>>);
+
 /// Bounded, approximately-LRU cache keyed by the full user-agent string.
 pub struct UaCache {
-    hot: FxHashMap<Box<str>, Arc<UaInfo>>,
-    old: FxHashMap<Box<str>, Arc<UaInfo>>,
+    hot: FxHashMap<Box<str>, Entry>,
+    old: FxHashMap<Box<str>, Entry>,
     /// Entries per generation (`capacity / 2`, at least 1).
     generation: usize,
     hits: u64,
@@ -61,32 +68,66 @@ impl UaCache {
     /// Parsed form of `ua`. A hit costs one hash and an `Arc` clone; a miss
     /// runs [`UaParser::parse`] and stores the result.
     pub fn get(&mut self, parser: &UaParser, ua: &str) -> Arc<UaInfo> {
-        if let Some(info) = self.hot.get(ua) {
-            self.hits += 1;
-            return Arc::clone(info);
+        match self.lookup(ua) {
+            Some((info, _)) => info,
+            None => {
+                let info = Arc::new(parser.parse(ua));
+                self.store(ua, (Arc::clone(&info), None));
+                info
+            }
         }
-        if let Some((key, info)) = self.old.remove_entry(ua) {
-            // Promotion reuses the key allocation from the old generation.
-            self.hits += 1;
-            let out = Arc::clone(&info);
-            self.insert(key, info);
-            return out;
-        }
-        self.misses += 1;
-        let info = Arc::new(parser.parse(ua));
-        if ua.len() <= MAX_KEY_LEN {
-            self.insert(ua.into(), Arc::clone(&info));
-        }
-        info
     }
 
-    fn insert(&mut self, key: Box<str>, info: Arc<UaInfo>) {
+    /// Parsed form and decoded text of a percent-encoded User-Agent field, keyed by the field
+    /// as logged. `decode` runs only on a miss (or for an entry stored by [`UaCache::get`]).
+    pub fn get_encoded(
+        &mut self,
+        parser: &UaParser,
+        field: &str,
+        decode: impl FnOnce(&str) -> Arc<str>,
+    ) -> (Arc<UaInfo>, Arc<str>) {
+        match self.lookup(field) {
+            Some((info, Some(text))) => (info, text),
+            Some((info, None)) => (info, decode(field)),
+            None => {
+                let text = decode(field);
+                let info = Arc::new(parser.parse(&text));
+                self.store(field, (Arc::clone(&info), Some(Arc::clone(&text))));
+                (info, text)
+            }
+        }
+    }
+
+    /// A hit (counted, promoted from the old generation); `None` counts a miss.
+    fn lookup(&mut self, key: &str) -> Option<Entry> {
+        if let Some(entry) = self.hot.get(key) {
+            self.hits += 1;
+            return Some(entry.clone());
+        }
+        if let Some((key, entry)) = self.old.remove_entry(key) {
+            // Promotion reuses the key allocation from the old generation.
+            self.hits += 1;
+            let out = entry.clone();
+            self.insert(key, entry);
+            return Some(out);
+        }
+        self.misses += 1;
+        None
+    }
+
+    fn store(&mut self, key: &str, entry: Entry) {
+        if key.len() <= MAX_KEY_LEN {
+            self.insert(key.into(), entry);
+        }
+    }
+
+    fn insert(&mut self, key: Box<str>, entry: Entry) {
         if self.hot.len() >= self.generation {
             // Rotate: the previous `old` generation is dropped wholesale.
             let fresh = FxHashMap::with_capacity_and_hasher(self.generation, Default::default());
             self.old = std::mem::replace(&mut self.hot, fresh);
         }
-        self.hot.insert(key, info);
+        self.hot.insert(key, entry);
     }
 
     /// Lookups answered from the cache.

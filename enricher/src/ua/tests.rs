@@ -160,6 +160,35 @@ fn cache_returns_parser_answer_and_counts() {
 }
 
 #[test]
+fn encoded_field_is_decoded_once_and_parsed_decoded() {
+    let mut cache = UaCache::new(8);
+    let field =
+        "Mozilla/5.0%20(X11;%20Linux%20x86_64;%20rv:120.0)%20Gecko/20100101%20Firefox/120.0";
+    let ua = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+    let decodes = std::cell::Cell::new(0);
+    let decode = |f: &str| {
+        decodes.set(decodes.get() + 1);
+        Arc::<str>::from(f.replace("%20", " "))
+    };
+    let (info, text) = cache.get_encoded(parser(), field, decode);
+    assert_eq!((&*text, &*info), (ua, &parser().parse(ua)));
+    let (again, text) = cache.get_encoded(parser(), field, decode);
+    assert!(
+        Arc::ptr_eq(&info, &again),
+        "a hit must share the stored value"
+    );
+    assert_eq!(&*text, ua);
+    assert_eq!(decodes.get(), 1, "a hit must not decode again");
+    // An entry stored by `get` (no decoded text) still answers an encoded lookup.
+    let plain = "curl/8.4.0";
+    let parsed = cache.get(parser(), plain);
+    let (info, text) = cache.get_encoded(parser(), plain, decode);
+    assert!(Arc::ptr_eq(&parsed, &info));
+    assert_eq!((&*text, decodes.get()), (plain, 2));
+    assert_eq!((cache.hits(), cache.misses()), (2, 2));
+}
+
+#[test]
 fn cache_stays_bounded_and_keeps_hot_entries() {
     let capacity = 64;
     let mut cache = UaCache::new(capacity);

@@ -284,8 +284,10 @@ const SPIDER_CASES: &[&str] = &[
     "",
 ];
 
-/// A device model named "Spider", past the reach of the generic crawler pattern
-/// (`^.{0,100}…`), so only the shortcut's text guard sends it to the full list.
+/// A device model named "Spider" placed past the `^.{0,100}` reach of the generic crawler
+/// pattern: the case the shortcut's text guard exists for. (Today the full list does not name
+/// it "Spider" either, so the guard is not what makes this case pass; it keeps the shortcut
+/// exact if a future uap-core device rule captures such a model.)
 fn far_spider_model() -> String {
     format!(
         "Mozilla/5.0 (Linux; Android 10; {}; Spider Build/QP1A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0 Mobile Safari/537.36",

@@ -25,6 +25,19 @@ use shared::schema::file_schema;
 use std::io::BufRead;
 use std::time::Instant;
 
+/// The three time columns in DELTA_BINARY_PACKED with `codec`.
+fn delta_times(mut b: WriterPropertiesBuilder, codec: Compression) -> WriterPropertiesBuilder {
+    for c in ["event_timestamp", "arrival_timestamp", "arrival_delay_ms"] {
+        b = b
+            .set_column_encoding(
+                ColumnPath::from(c),
+                parquet::basic::Encoding::DELTA_BINARY_PACKED,
+            )
+            .set_column_compression(ColumnPath::from(c), codec);
+    }
+    b
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let path = args.get(1).map_or("/tmp/bench/cf100k.log", String::as_str);
@@ -118,6 +131,14 @@ fn main() -> anyhow::Result<()> {
         ),
         ("page 4M", Box::new(|b| b.set_data_page_size_limit(4 << 20))),
         ("batch 8192", Box::new(|b| b.set_write_batch_size(8192))),
+        (
+            "time delta",
+            Box::new(|b| delta_times(b, Compression::UNCOMPRESSED)),
+        ),
+        (
+            "time delta+zstd",
+            Box::new(|b| delta_times(b, Compression::ZSTD(ZstdLevel::try_new(1).expect("level")))),
+        ),
         (
             "all none",
             Box::new(|b| b.set_compression(Compression::UNCOMPRESSED)),

@@ -4,7 +4,7 @@ use arrow_array::RecordBatch;
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
 use parquet::schema::types::ColumnPath;
@@ -21,12 +21,23 @@ pub const HIGH_CARDINALITY_COLUMNS: &[&str] = &[
     "event_id",
 ];
 
+/// Integer time columns written DELTA_BINARY_PACKED and without zstd. Rows reach a file in
+/// arrival order, so consecutive values differ by a few milliseconds: delta bit-packing alone
+/// stores them about as small as plain + zstd did (cf400k.log: 6.73 → 7.02 bytes a row for the
+/// three, +0.2 % on the whole file), without a compression context per column chunk or a pass of
+/// zstd over 24 bytes a row (`encode_cost`: −0.05 to −0.13 µs a row; BENCHMARKS.md 2026-11-24
+/// night). pyarrow and DuckDB read them back identically.
+pub const DELTA_COLUMNS: &[&str] = &["event_timestamp", "arrival_timestamp", "arrival_delay_ms"];
+
 /// Columns whose min/max can never prune a row group: random hashes and free text, in files
 /// ordered by time (enricher: arrival; compactor: event time). parquet-rs compares every value
-/// against the running min and max, ~0.13 µs per row for these five (`encode_cost`,
-/// BENCHMARKS.md 2026-11-24 evening), for statistics no query can use.
+/// against the running min and max, ~0.13 µs per row for the query string, hashes and
+/// `event_data` and ~0.08 µs for URL and path (`encode_cost`, BENCHMARKS.md 2026-11-24
+/// evening and night), for statistics no query can use.
 pub const NO_STATISTICS_COLUMNS: &[&str] = &[
     "request_query_string",
+    "request_url",
+    "request_path",
     "page_view_id",
     "daily_page_view_id",
     "daily_visitor_id",
@@ -122,6 +133,11 @@ impl ParquetOptions {
         for c in NO_STATISTICS_COLUMNS {
             b = b.set_column_statistics_enabled(column_path(c), EnabledStatistics::None);
         }
+        for c in DELTA_COLUMNS {
+            b = b
+                .set_column_encoding(column_path(c), Encoding::DELTA_BINARY_PACKED)
+                .set_column_compression(column_path(c), Compression::UNCOMPRESSED);
+        }
         Ok(
             b.set_compression(Compression::ZSTD(ZstdLevel::try_new(self.zstd_level)?))
                 .set_dictionary_enabled(true)
@@ -174,7 +190,8 @@ mod tests {
         let named = HIGH_CARDINALITY_COLUMNS
             .iter()
             .chain(UNCOMPRESSED_COLUMNS)
-            .chain(NO_STATISTICS_COLUMNS);
+            .chain(NO_STATISTICS_COLUMNS)
+            .chain(DELTA_COLUMNS);
         for c in named {
             assert!(leaves.contains(&column_path(c)), "{c} is not a leaf column");
         }
@@ -188,5 +205,11 @@ mod tests {
         assert_eq!(props.statistics_enabled(&query), EnabledStatistics::None);
         let ts = column_path("event_timestamp");
         assert_eq!(props.statistics_enabled(&ts), EnabledStatistics::Chunk);
+        assert_eq!(props.encoding(&ts), Some(Encoding::DELTA_BINARY_PACKED));
+        assert_eq!(props.compression(&ts), Compression::UNCOMPRESSED);
+        assert!(
+            !props.dictionary_enabled(&ts),
+            "delta needs the dictionary off"
+        );
     }
 }

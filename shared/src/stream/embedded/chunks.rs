@@ -117,7 +117,8 @@ pub(super) fn put(c: &mut Connection, entries: &[PutEntry]) -> Result<Vec<PutRes
             .map_err(db_err)?;
         }
     }
-    tx.execute("UPDATE meta SET value = ?1 WHERE key = 'next_seq'", [seq])
+    tx.prepare_cached("UPDATE meta SET value = ?1 WHERE key = 'next_seq'")
+        .and_then(|mut st| st.execute([seq]))
         .map_err(db_err)?;
     tx.commit().map_err(db_err)?;
     out.into_iter()

@@ -168,9 +168,11 @@ fn trim(c: &Connection, cutoff: i64) -> Result<usize, StreamError> {
     Ok(removed)
 }
 
+/// Cached statement: every put reads `next_seq` (compiling the SQL each time was ~1 % of the
+/// durable collector's CPU).
 fn meta_get(c: &Connection, key: &str) -> Result<Option<i64>, StreamError> {
-    c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()
+    c.prepare_cached("SELECT value FROM meta WHERE key = ?1")
+        .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
         .map_err(db_err)
 }
 

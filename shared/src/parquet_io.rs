@@ -25,19 +25,17 @@ pub const HIGH_CARDINALITY_COLUMNS: &[&str] = &[
 /// arrival order, so consecutive values differ by a few milliseconds: delta bit-packing alone
 /// stores them about as small as plain + zstd did (cf400k.log: 6.73 → 7.02 bytes a row for the
 /// three, +0.2 % on the whole file), without a compression context per column chunk or a pass of
-/// zstd over 24 bytes a row (`encode_cost`: −0.05 to −0.13 µs a row; BENCHMARKS.md 2026-11-24
-/// night). pyarrow and DuckDB read them back identically.
+/// zstd over 24 bytes a row (`encode_cost`: −0.05 µs a row; BENCHMARKS.md 2026-11-24 night).
+/// pyarrow and DuckDB read them back identically.
 pub const DELTA_COLUMNS: &[&str] = &["event_timestamp", "arrival_timestamp", "arrival_delay_ms"];
 
 /// Columns whose min/max can never prune a row group: random hashes and free text, in files
 /// ordered by time (enricher: arrival; compactor: event time). parquet-rs compares every value
-/// against the running min and max, ~0.13 µs per row for the query string, hashes and
-/// `event_data` and ~0.08 µs for URL and path (`encode_cost`, BENCHMARKS.md 2026-11-24
-/// evening and night), for statistics no query can use.
+/// against the running min and max, ~0.13 µs per row for these five (`encode_cost`,
+/// BENCHMARKS.md 2026-11-24 evening), for statistics no query can use. (URL and path were
+/// measured too, 2026-11-24 night: ~0.01 µs per row, not worth losing their statistics.)
 pub const NO_STATISTICS_COLUMNS: &[&str] = &[
     "request_query_string",
-    "request_url",
-    "request_path",
     "page_view_id",
     "daily_page_view_id",
     "daily_visitor_id",
@@ -143,12 +141,6 @@ impl ParquetOptions {
                 .set_dictionary_enabled(true)
                 .set_statistics_enabled(EnabledStatistics::Chunk)
                 .set_max_row_group_row_count(Some(self.row_group_rows))
-                // Values go through the column writers in mini-batches of this many, with
-                // page-size checks in between. The enricher hands over 8k-row chunks; one
-                // mini-batch per chunk instead of eight saves ~0.05–0.09 µs a row
-                // (`encode_cost`, BENCHMARKS.md 2026-11-24 night). A page may overshoot the
-                // 1 MiB target by up to one mini-batch, which readers do not mind.
-                .set_write_batch_size(8192)
                 .set_created_by(concat!("clickstream ", env!("CARGO_PKG_VERSION")).to_string()),
         )
     }

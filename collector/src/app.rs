@@ -77,6 +77,10 @@ impl AppState {
             HeaderValue::from_static("no-store, no-cache, must-revalidate, max-age=0"),
         );
         pixel_headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        // Present up front: axum adds Content-Length to a response that lacks it, and that
+        // insert regrew the exactly-sized clone below on every hit (~1.7 % of the collector's
+        // CPU under the benchmark, BENCHMARKS.md 2026-11-24 late).
+        pixel_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(PIXEL_GIF.len()));
         cors(&mut pixel_headers);
         AppState(Arc::new(Shared {
             sink,
@@ -304,7 +308,8 @@ async fn pixel(
         return refused(&s, ROUTE, r);
     }
     count(&s, ROUTE, StatusCode::OK);
-    let mut r = (StatusCode::OK, PIXEL_GIF.as_slice()).into_response();
+    // `Response::new` starts with an empty header map (no allocation), replaced by the clone.
+    let mut r = Response::new(axum::body::Body::from(PIXEL_GIF.as_slice()));
     *r.headers_mut() = s.pixel_headers.clone();
     r
 }

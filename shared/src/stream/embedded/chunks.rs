@@ -1,5 +1,6 @@
-//! Record storage of the embedded stream: one row ("chunk") per shard per put, holding that
-//! put's records for the shard framed in one blob.
+//! Record storage of the embedded stream: one row ("chunk") per shard per put, naming the
+//! byte range of a segment file that holds that put's records for the shard, framed (the
+//! bytes themselves are in [`super::segments`]).
 //!
 //! Why chunks and not a row per record: SQLite's cost is per row (a B-tree insert and the WAL
 //! images of ~1 KB rows), measured at 4–6 µs per record, which was most of the collector's time
@@ -10,18 +11,114 @@
 //!
 //! Frame of one record: partition key length (u16 LE), key bytes, data length (u32 LE), data.
 
+use super::segments::Segments;
 use super::{db_err, load_shards, meta_get, now_ms, seq_text, shard_name, ShardRow};
 use crate::stream::hashing::hash_key;
 use crate::stream::{PutEntry, PutResult, StreamError};
 use bytes::Bytes;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-/// Tables and index of the record store.
+/// The chunk index. Clustered by (shard, first_seq), which every query names: one B-tree, whose
+/// rows (seven integers) a put adds one per shard.
 pub(super) const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS chunks(
         shard INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL,
-        arrival_ms INTEGER NOT NULL, data BLOB NOT NULL);
-    CREATE UNIQUE INDEX IF NOT EXISTS chunks_at ON chunks(shard, first_seq, count, arrival_ms);";
+        arrival_ms INTEGER NOT NULL, seg INTEGER NOT NULL, off INTEGER NOT NULL,
+        len INTEGER NOT NULL, PRIMARY KEY(shard, first_seq)) WITHOUT ROWID;";
+
+/// The committed end of the segment files (`meta`: `seg_id`, `seg_end`), advanced by a put.
+pub(super) struct Tail {
+    pub(super) seg: i64,
+    pub(super) end: u64,
+}
+
+impl Tail {
+    pub(super) fn load(c: &Connection) -> Result<Self, StreamError> {
+        Ok(Tail {
+            seg: meta_get(c, "seg_id")?.unwrap_or(1),
+            end: meta_get(c, "seg_end")?
+                .and_then(|e| u64::try_from(e).ok())
+                .unwrap_or(0),
+        })
+    }
+
+    /// Where `len` bytes go: after the committed end, or at the start of a new segment once
+    /// the current one would pass `segment_bytes`.
+    fn reserve(&mut self, len: usize, segment_bytes: u64) -> (i64, u64) {
+        if self.end > 0 && self.end + len as u64 > segment_bytes {
+            self.seg += 1;
+            self.end = 0;
+        }
+        let at = (self.seg, self.end);
+        self.end += len as u64;
+        at
+    }
+
+    /// Writes `frames` (`count` records from `first_seq`, one shard) and indexes them.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn append_chunk(
+        &mut self,
+        c: &Connection,
+        segs: &Segments,
+        shard: i64,
+        first_seq: i64,
+        count: i64,
+        arrival_ms: i64,
+        frames: &[u8],
+    ) -> Result<(), StreamError> {
+        let (seg, off) = self.reserve(frames.len(), segs.segment_bytes());
+        segs.append(seg, off, frames)?;
+        insert_chunk(
+            c,
+            shard,
+            first_seq,
+            count,
+            arrival_ms,
+            seg,
+            off,
+            frames.len(),
+        )
+    }
+
+    pub(super) fn store(&self, c: &Connection, next_seq: Option<i64>) -> Result<(), StreamError> {
+        let end = i64::try_from(self.end).map_err(|_| corrupt("segment offset"))?;
+        let mut st = c
+            .prepare_cached(
+                "INSERT INTO meta(key, value) VALUES ('seg_id', ?1), ('seg_end', ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            )
+            .map_err(db_err)?;
+        st.execute([self.seg, end]).map_err(db_err)?;
+        if let Some(seq) = next_seq {
+            c.prepare_cached("UPDATE meta SET value = ?1 WHERE key = 'next_seq'")
+                .and_then(|mut st| st.execute([seq]))
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_chunk(
+    c: &Connection,
+    shard: i64,
+    first_seq: i64,
+    count: i64,
+    arrival_ms: i64,
+    seg: i64,
+    off: u64,
+    len: usize,
+) -> Result<(), StreamError> {
+    let off = i64::try_from(off).map_err(|_| corrupt("segment offset"))?;
+    let len = i64::try_from(len).map_err(|_| corrupt("chunk length"))?;
+    c.prepare_cached(
+        "INSERT INTO chunks(shard, first_seq, count, arrival_ms, seg, off, len)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .and_then(|mut st| st.execute(params![shard, first_seq, count, arrival_ms, seg, off, len]))
+    .map_err(db_err)?;
+    Ok(())
+}
 
 /// One decoded record of a chunk.
 pub(super) struct Stored {
@@ -36,7 +133,7 @@ fn corrupt(what: &str) -> StreamError {
 }
 
 /// Appends the frame of one record.
-fn encode(out: &mut Vec<u8>, key: &str, data: &[u8]) -> Result<(), StreamError> {
+pub(super) fn encode(out: &mut Vec<u8>, key: &str, data: &[u8]) -> Result<(), StreamError> {
     let klen = u16::try_from(key.len()).map_err(|_| corrupt("partition key too long"))?;
     let dlen = u32::try_from(data.len()).map_err(|_| corrupt("record too large"))?;
     out.extend_from_slice(&klen.to_le_bytes());
@@ -61,8 +158,13 @@ fn decode(buf: &[u8]) -> Result<(&str, &[u8], &[u8]), StreamError> {
     Ok((key, data, rest))
 }
 
-/// Appends `entries` to the open shards their keys hash to, in one transaction.
-pub(super) fn put(c: &mut Connection, entries: &[PutEntry]) -> Result<Vec<PutResult>, StreamError> {
+/// Appends `entries` to the open shards their keys hash to, in one transaction: the records of
+/// every shard back to back in one segment write, then a chunk row per shard.
+pub(super) fn put(
+    c: &mut Connection,
+    segs: &Segments,
+    entries: &[PutEntry],
+) -> Result<Vec<PutResult>, StreamError> {
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db_err)?;
@@ -84,42 +186,45 @@ pub(super) fn put(c: &mut Connection, entries: &[PutEntry]) -> Result<Vec<PutRes
     let mut seq = meta_get(&tx, "next_seq")?.unwrap_or(1);
     let arrival = now_ms();
     let mut out: Vec<Option<PutResult>> = vec![None; entries.len()];
-    let mut buf = Vec::new();
-    {
-        let mut ins = tx
-            .prepare_cached(
-                "INSERT INTO chunks(shard, first_seq, count, arrival_ms, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(db_err)?;
-        for (shard, idx) in open.iter().zip(&members) {
-            if idx.is_empty() {
-                continue;
-            }
-            buf.clear();
-            let first = seq;
-            let name = shard_name(shard.id);
-            for &i in idx {
-                encode(&mut buf, &entries[i].partition_key, &entries[i].data)?;
-                out[i] = Some(PutResult::Written {
-                    shard_id: name.clone(),
-                    sequence_number: seq_text(seq),
-                });
-                seq += 1;
-            }
-            ins.execute(params![
-                shard.id,
-                first,
-                idx.len() as i64,
-                arrival,
-                &buf[..]
-            ])
-            .map_err(db_err)?;
+    let size = entries
+        .iter()
+        .map(|e| 6 + e.partition_key.len() + e.data.len())
+        .sum();
+    let mut buf = Vec::with_capacity(size);
+    // (shard, first_seq, count, start in buf, length)
+    let mut spans = Vec::with_capacity(open.len());
+    for (shard, idx) in open.iter().zip(&members) {
+        if idx.is_empty() {
+            continue;
         }
+        let (first, start) = (seq, buf.len());
+        let name = shard_name(shard.id);
+        for &i in idx {
+            encode(&mut buf, &entries[i].partition_key, &entries[i].data)?;
+            out[i] = Some(PutResult::Written {
+                shard_id: name.clone(),
+                sequence_number: seq_text(seq),
+            });
+            seq += 1;
+        }
+        spans.push((shard.id, first, idx.len() as i64, start, buf.len() - start));
     }
-    tx.prepare_cached("UPDATE meta SET value = ?1 WHERE key = 'next_seq'")
-        .and_then(|mut st| st.execute([seq]))
-        .map_err(db_err)?;
+    let mut tail = Tail::load(&tx)?;
+    let (seg, at) = tail.reserve(buf.len(), segs.segment_bytes());
+    segs.append(seg, at, &buf)?;
+    for (shard, first, count, start, len) in spans {
+        insert_chunk(
+            &tx,
+            shard,
+            first,
+            count,
+            arrival,
+            seg,
+            at + start as u64,
+            len,
+        )?;
+    }
+    tail.store(&tx, Some(seq))?;
     tx.commit().map_err(db_err)?;
     out.into_iter()
         .map(|r| r.ok_or_else(|| StreamError::Backend("record left unrouted".into())))
@@ -129,6 +234,7 @@ pub(super) fn put(c: &mut Connection, entries: &[PutEntry]) -> Result<Vec<PutRes
 /// Up to `limit` records of `shard` from sequence number `from` on.
 pub(super) fn read(
     c: &Connection,
+    segs: &Segments,
     shard: i64,
     from: i64,
     limit: usize,
@@ -136,7 +242,7 @@ pub(super) fn read(
     // The chunk holding `from` (the last one starting at or before it), then those after.
     let mut st = c
         .prepare_cached(
-            "SELECT first_seq, count, arrival_ms, data FROM chunks
+            "SELECT first_seq, count, arrival_ms, seg, off, len FROM chunks
              WHERE shard = ?1 AND first_seq >= coalesce(
                  (SELECT max(first_seq) FROM chunks WHERE shard = ?1 AND first_seq <= ?2), ?2)
              ORDER BY first_seq",
@@ -144,14 +250,21 @@ pub(super) fn read(
         .map_err(db_err)?;
     let mut rows = st.query(params![shard, from]).map_err(db_err)?;
     let mut out = Vec::new();
+    let mut reader = segs.reader();
     while let Some(row) = rows.next().map_err(db_err)? {
         let first: i64 = row.get(0).map_err(db_err)?;
         let count: i64 = row.get(1).map_err(db_err)?;
         let arrival_ms: i64 = row.get(2).map_err(db_err)?;
-        let mut rest = row
-            .get_ref(3)
-            .and_then(|v| v.as_blob().map_err(Into::into))
-            .map_err(db_err)?;
+        let (seg, off, len): (i64, i64, i64) = (
+            row.get(3).map_err(db_err)?,
+            row.get(4).map_err(db_err)?,
+            row.get(5).map_err(db_err)?,
+        );
+        let (Ok(off), Ok(len)) = (u64::try_from(off), usize::try_from(len)) else {
+            return Err(corrupt("negative offset or length"));
+        };
+        let bytes = reader.read(seg, off, len)?;
+        let mut rest = &bytes[..];
         for seq in first..first + count {
             let (key, data, tail) = decode(rest)?;
             rest = tail;
@@ -218,51 +331,22 @@ pub(super) fn trim_shard(c: &Connection, shard: i64, cutoff: i64) -> Result<usiz
     Ok(usize::try_from(records).unwrap_or(0))
 }
 
-/// Moves the records of a database written by an earlier version (a row per record in
-/// `records`) into chunks of one record each, so an upgrade keeps every unread event.
-pub(super) fn migrate_rows(c: &mut Connection) -> Result<(), StreamError> {
-    let exists: bool = c
+/// The lowest segment a chunk still points into (retention deletes those below it); the
+/// current segment when no chunk is left.
+pub(super) fn oldest_segment(c: &Connection) -> Result<i64, StreamError> {
+    // Per shard, its first chunk (the primary key's order): no scan of the whole index.
+    let oldest: Option<i64> = c
         .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'records'",
+            "SELECT min((SELECT seg FROM chunks WHERE shard = shards.id
+                         ORDER BY first_seq LIMIT 1)) FROM shards",
             [],
-            |r| r.get::<_, i64>(0),
+            |r| r.get(0),
         )
-        .map_err(db_err)?
-        > 0;
-    if !exists {
-        return Ok(());
-    }
-    let tx = c
-        .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db_err)?;
-    {
-        let mut sel = tx
-            .prepare("SELECT shard, seq, pkey, data, arrival_ms FROM records ORDER BY shard, seq")
-            .map_err(db_err)?;
-        let mut ins = tx
-            .prepare(
-                "INSERT INTO chunks(shard, first_seq, count, arrival_ms, data)
-                 VALUES (?1, ?2, 1, ?3, ?4)",
-            )
-            .map_err(db_err)?;
-        let mut rows = sel.query([]).map_err(db_err)?;
-        let mut buf = Vec::new();
-        while let Some(r) = rows.next().map_err(db_err)? {
-            let (shard, seq, arrival): (i64, i64, i64) = (
-                r.get(0).map_err(db_err)?,
-                r.get(1).map_err(db_err)?,
-                r.get(4).map_err(db_err)?,
-            );
-            let key: String = r.get(2).map_err(db_err)?;
-            let data: Vec<u8> = r.get(3).map_err(db_err)?;
-            buf.clear();
-            encode(&mut buf, &key, &data)?;
-            ins.execute(params![shard, seq, arrival, &buf[..]])
-                .map_err(db_err)?;
-        }
+    match oldest {
+        Some(s) => Ok(s),
+        None => Ok(Tail::load(c)?.seg),
     }
-    tx.execute_batch("DROP TABLE records").map_err(db_err)?;
-    tx.commit().map_err(db_err)
 }
 
 #[cfg(test)]
@@ -287,58 +371,5 @@ mod tests {
         for cut in 0..one.len() {
             assert!(decode(&one[..cut]).is_err(), "prefix {cut}");
         }
-    }
-
-    #[test]
-    fn a_database_of_the_row_per_record_layout_is_migrated_without_loss() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let c = Connection::open(dir.path().join("stream.db")).unwrap();
-            c.execute_batch(
-                "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-                 CREATE TABLE shards(id INTEGER PRIMARY KEY, parent INTEGER, adjacent INTEGER,
-                     hash_start TEXT NOT NULL, hash_end TEXT NOT NULL,
-                     first_seq INTEGER NOT NULL, closed_seq INTEGER, closed_ms INTEGER);
-                 CREATE TABLE records(shard INTEGER NOT NULL, seq INTEGER NOT NULL,
-                     pkey TEXT NOT NULL, data BLOB NOT NULL, arrival_ms INTEGER NOT NULL,
-                     PRIMARY KEY(shard, seq)) WITHOUT ROWID;
-                 INSERT INTO meta VALUES ('next_seq', 4), ('next_shard', 1);
-                 INSERT INTO shards VALUES (0, NULL, NULL, '0',
-                     '340282366920938463463374607431768211455', 1, NULL, NULL);
-                 INSERT INTO records VALUES (0, 1, 'a', x'01', 10), (0, 2, 'b', x'0202', 11),
-                     (0, 3, 'c', x'', 12);",
-            )
-            .unwrap();
-        }
-        let stream = super::super::EmbeddedStream::open(dir.path(), 1).unwrap();
-        let got = stream.conn.with(|c| read(c, 0, 2, 10)).unwrap();
-        let got: Vec<_> = got
-            .iter()
-            .map(|r| {
-                (
-                    r.seq,
-                    r.partition_key.as_str(),
-                    r.data.to_vec(),
-                    r.arrival_ms,
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            vec![(2, "b", vec![2, 2], 11), (3, "c", vec![], 12)],
-            "records and their sequence numbers survive the upgrade"
-        );
-        let entry = PutEntry {
-            partition_key: "d".into(),
-            data: Bytes::from_static(b"new"),
-        };
-        let put = stream.conn.with(|c| put(c, &[entry])).unwrap();
-        assert_eq!(
-            put,
-            vec![PutResult::Written {
-                shard_id: shard_name(0),
-                sequence_number: seq_text(4)
-            }]
-        );
     }
 }

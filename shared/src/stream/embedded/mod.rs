@@ -1,22 +1,27 @@
-//! The embedded stream: Kinesis semantics in one SQLite database on local disk.
+//! The embedded stream: Kinesis semantics in a SQLite database on local disk, with the record
+//! bytes in append-only segment files beside it.
 //!
 //! Why SQLite (rusqlite, bundled): it gives multi-process safety for free (a collector process
 //! writes while enricher processes read; WAL mode lets readers run during a write), atomic
 //! multi-record appends, crash safety, and an index for the five start positions, in a
-//! library that is among the most tested in existence. An append-only file format would need
-//! its own locking, recovery and index — more code for the same guarantees.
+//! library that is among the most tested in existence. The segment files borrow all of that:
+//! they are appended only inside SQLite's write transaction and read only through its
+//! committed rows, so they need no locking or recovery of their own.
 //!
 //! Layout: `shards` (id, parents, hash range, closing sequence number) and `chunks` (the
-//! records of one put for one shard, framed in one blob; see [`chunks`]). Sequence numbers
+//! records of one put for one shard: a byte range of an append-only segment file beside the
+//! database; see [`chunks`] and [`segments`] for why the bytes left SQLite). Sequence numbers
 //! come from one counter per stream, so they grow within a shard and children's numbers follow
 //! their parents'.
-//! Durability: with `sync=full` a write is fsynced (WAL) before it is acknowledged; by default
+//! Durability: with `sync=full` a write is fsynced (segment, then WAL) before it is acknowledged; by default
 //! (`synchronous=NORMAL` in WAL mode) it is in the operating system's page cache, so it survives
 //! a crash or kill -9 of the writing process but not a power loss of the machine.
 
 mod checkpoint;
 mod chunks;
+mod migrate;
 mod read;
+mod segments;
 
 use super::hashing::even_ranges;
 use super::{
@@ -91,6 +96,7 @@ pub struct EmbeddedStream {
     /// Puts committed; the background checkpoint thread (started by the first put) follows it.
     commits: Arc<checkpoint::Commits>,
     checkpointer: std::sync::Once,
+    segments: Arc<segments::Segments>,
 }
 
 impl EmbeddedStream {
@@ -105,15 +111,15 @@ impl EmbeddedStream {
                  first_seq INTEGER NOT NULL, closed_seq INTEGER, closed_ms INTEGER);",
         )
         .map_err(db_err)?;
-        conn.execute_batch(chunks::SCHEMA).map_err(db_err)?;
         conn.pragma_update(
             None,
             "wal_autocheckpoint",
             checkpoint::WRITER_AUTOCHECKPOINT_PAGES,
         )
         .map_err(db_err)?;
+        let segments = Arc::new(segments::Segments::open(dir)?);
         let mut conn = conn;
-        chunks::migrate_rows(&mut conn)?;
+        migrate::migrate(&mut conn, &segments)?;
         let stream = EmbeddedStream {
             conn: SharedConn::new(conn, "embedded stream"),
             path,
@@ -121,6 +127,7 @@ impl EmbeddedStream {
             last_trim_ms: Arc::new(std::sync::atomic::AtomicI64::new(now_ms())),
             commits: Arc::default(),
             checkpointer: std::sync::Once::new(),
+            segments,
         };
         stream.conn.with(|c| create_if_empty(c, shards))?;
         Ok(stream)
@@ -134,6 +141,7 @@ impl EmbeddedStream {
     /// `true`: fsync every commit before acknowledging it (`PRAGMA synchronous=FULL`).
     pub fn set_fsync(&self, fsync: bool) -> Result<(), StreamError> {
         let mode = if fsync { "FULL" } else { "NORMAL" };
+        self.segments.set_fsync(fsync);
         self.conn
             .with(|c| c.pragma_update(None, "synchronous", mode).map_err(db_err))
     }
@@ -148,13 +156,14 @@ impl EmbeddedStream {
     /// number of records removed. Writers call it once a minute with the configured retention
     /// (as Kinesis expires records on its own); tests call it directly.
     pub async fn trim(&self, retention_ms: i64) -> Result<usize, StreamError> {
+        let segs = self.segments.clone();
         self.conn
-            .blocking(move |c| trim(c, now_ms() - retention_ms))
+            .blocking(move |c| trim(c, &segs, now_ms() - retention_ms))
             .await
     }
 }
 
-fn trim(c: &Connection, cutoff: i64) -> Result<usize, StreamError> {
+fn trim(c: &Connection, segs: &segments::Segments, cutoff: i64) -> Result<usize, StreamError> {
     let mut removed = 0;
     for s in load_shards(c)? {
         removed += chunks::trim_shard(c, s.id, cutoff)?;
@@ -165,6 +174,7 @@ fn trim(c: &Connection, cutoff: i64) -> Result<usize, StreamError> {
         [cutoff],
     )
     .map_err(db_err)?;
+    segs.remove_below(chunks::oldest_segment(c)?)?;
     Ok(removed)
 }
 
@@ -307,13 +317,14 @@ impl StreamWriter for EmbeddedStream {
             }
         });
         let commits = self.commits.clone();
+        let segs = self.segments.clone();
         self.conn
             .blocking(move |c| {
                 if due {
                     last_trim.store(now, std::sync::atomic::Ordering::Relaxed);
-                    trim(c, now - retention)?;
+                    trim(c, &segs, now - retention)?;
                 }
-                let written = chunks::put(c, &entries)?;
+                let written = chunks::put(c, &segs, &entries)?;
                 commits.add();
                 Ok(written)
             })
@@ -344,8 +355,9 @@ impl StreamReader for EmbeddedStream {
 
     async fn read(&self, cursor: &ShardCursor, limit: usize) -> Result<ReadBatch, StreamError> {
         let cursor = cursor.clone();
+        let segs = self.segments.clone();
         self.conn
-            .blocking(move |c| read::read(c, &cursor, limit))
+            .blocking(move |c| read::read(c, &segs, &cursor, limit))
             .await
     }
 }

@@ -29,6 +29,7 @@ pub(super) fn open_cursor(
 
 pub(super) fn read(
     c: &Connection,
+    segs: &super::segments::Segments,
     cursor: &ShardCursor,
     limit: usize,
 ) -> Result<ReadBatch, StreamError> {
@@ -40,7 +41,7 @@ pub(super) fn read(
     let next = parse_seq(next)?;
     let row = shard_row(c, id)?;
     let limit = limit.clamp(1, 10_000);
-    let records = chunks::read(c, id, next, limit)?;
+    let records = chunks::read(c, segs, id, next, limit)?;
     let after = records.last().map(|r| r.seq + 1).unwrap_or(next);
     let newest = chunks::newest(c, id)?;
     let caught_up = newest.is_none_or(|(seq, _)| seq < after);

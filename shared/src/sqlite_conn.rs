@@ -14,14 +14,27 @@ pub fn open_wal<E: BackendError>(
     synchronous: &str,
     db_err: fn(rusqlite::Error) -> E,
 ) -> Result<(PathBuf, Connection), E> {
+    open_wal_paged(dir, file, synchronous, None, db_err)
+}
+
+/// [`open_wal`], creating a new database with `page_size`-byte pages (an existing database
+/// keeps its own: the size is fixed once the file is in WAL mode).
+pub fn open_wal_paged<E: BackendError>(
+    dir: &Path,
+    file: &str,
+    synchronous: &str,
+    page_size: Option<u32>,
+    db_err: fn(rusqlite::Error) -> E,
+) -> Result<(PathBuf, Connection), E> {
     std::fs::create_dir_all(dir)
         .map_err(|e| E::backend(format!("create {}: {e}", dir.display())))?;
     let path = dir.join(file);
     let conn = Connection::open(&path).map_err(db_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(db_err)?;
+    let page = page_size.map_or(String::new(), |p| format!("PRAGMA page_size={p}; "));
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous};"
+        "{page}PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous};"
     ))
     .map_err(db_err)?;
     Ok((path, conn))

@@ -16,11 +16,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-/// The writer's own checkpoint threshold (64 MiB of WAL at 4 KiB pages): reached only if the
+/// The writer's own checkpoint threshold (16 MiB of WAL at the stream's 1 KiB pages): reached only if the
 /// background checkpoints cannot keep up, so the WAL stays bounded.
 pub(super) const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
 
-/// WAL frames (4 KiB pages) above which a checkpoint also rewinds the WAL: 4 MiB.
+/// WAL frames above which a checkpoint also rewinds the WAL: 1 MiB at 1 KiB pages.
 const RESTART_FRAMES: i64 = 1024;
 
 /// How often the background thread looks for new commits to checkpoint.

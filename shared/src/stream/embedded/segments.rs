@@ -262,6 +262,20 @@ mod tests {
     }
 
     #[test]
+    fn a_new_stream_uses_small_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = EmbeddedStream::open(dir.path(), 1).unwrap();
+        let page: i64 = stream
+            .conn
+            .with(|c| {
+                c.query_row("PRAGMA page_size", [], |r| r.get(0))
+                    .map_err(super::super::db_err)
+            })
+            .unwrap();
+        assert_eq!(page, 1024);
+    }
+
+    #[test]
     fn bytes_a_crashed_writer_left_past_the_committed_end_are_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         let stream = EmbeddedStream::open(dir.path(), 1).unwrap();

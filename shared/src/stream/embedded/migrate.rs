@@ -82,53 +82,49 @@ pub(super) fn migrate(c: &mut Connection, segs: &Segments) -> Result<(), StreamE
 #[cfg(test)]
 mod tests {
     use super::super::chunks::{put, read};
-    use super::super::{seq_text, shard_name};
+    use super::super::{seq_text, shard_name, EmbeddedStream};
     use crate::stream::{PutEntry, PutResult};
     use bytes::Bytes;
     use rusqlite::Connection;
 
-    #[test]
-    fn a_database_of_the_row_per_record_layout_is_migrated_without_loss() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let c = Connection::open(dir.path().join("stream.db")).unwrap();
-            c.execute_batch(
-                "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-                 CREATE TABLE shards(id INTEGER PRIMARY KEY, parent INTEGER, adjacent INTEGER,
-                     hash_start TEXT NOT NULL, hash_end TEXT NOT NULL,
-                     first_seq INTEGER NOT NULL, closed_seq INTEGER, closed_ms INTEGER);
-                 CREATE TABLE records(shard INTEGER NOT NULL, seq INTEGER NOT NULL,
-                     pkey TEXT NOT NULL, data BLOB NOT NULL, arrival_ms INTEGER NOT NULL,
-                     PRIMARY KEY(shard, seq)) WITHOUT ROWID;
-                 INSERT INTO meta VALUES ('next_seq', 4), ('next_shard', 1);
-                 INSERT INTO shards VALUES (0, NULL, NULL, '0',
-                     '340282366920938463463374607431768211455', 1, NULL, NULL);
-                 INSERT INTO records VALUES (0, 1, 'a', x'01', 10), (0, 2, 'b', x'0202', 11),
-                     (0, 3, 'c', x'', 12);",
-            )
-            .unwrap();
-        }
-        let stream = super::super::EmbeddedStream::open(dir.path(), 1).unwrap();
+    /// A database of an earlier version: one shard, `next_seq` 4, and `tables` (the layout
+    /// under test, with its records).
+    fn old_database(dir: &std::path::Path, tables: &str) -> Connection {
+        let c = Connection::open(dir.join("stream.db")).unwrap();
+        c.execute_batch(&format!(
+            "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+             CREATE TABLE shards(id INTEGER PRIMARY KEY, parent INTEGER, adjacent INTEGER,
+                 hash_start TEXT NOT NULL, hash_end TEXT NOT NULL,
+                 first_seq INTEGER NOT NULL, closed_seq INTEGER, closed_ms INTEGER);
+             INSERT INTO meta VALUES ('next_seq', 4), ('next_shard', 1);
+             INSERT INTO shards VALUES (0, NULL, NULL, '0',
+                 '340282366920938463463374607431768211455', 1, NULL, NULL);
+             {tables}"
+        ))
+        .unwrap();
+        c
+    }
+
+    /// Records of shard 0 from `from` on, as (seq, key, data, arrival).
+    fn records(stream: &EmbeddedStream, from: i64) -> Vec<(i64, String, Vec<u8>, i64)> {
         let got = stream
             .conn
-            .with(|c| read(c, &stream.segments, 0, 2, 10))
+            .with(|c| read(c, &stream.segments, 0, from, 10))
             .unwrap();
-        let got: Vec<_> = got
-            .iter()
+        got.iter()
             .map(|r| {
                 (
                     r.seq,
-                    r.partition_key.as_str(),
+                    r.partition_key.clone(),
                     r.data.to_vec(),
                     r.arrival_ms,
                 )
             })
-            .collect();
-        assert_eq!(
-            got,
-            vec![(2, "b", vec![2, 2], 11), (3, "c", vec![], 12)],
-            "records and their sequence numbers survive the upgrade"
-        );
+            .collect()
+    }
+
+    /// A put after the upgrade continues the sequence at 4.
+    fn put_continues_the_sequence(stream: &EmbeddedStream) {
         let entry = PutEntry {
             partition_key: "d".into(),
             data: Bytes::from_static(b"new"),
@@ -147,81 +143,58 @@ mod tests {
     }
 
     #[test]
+    fn a_database_of_the_row_per_record_layout_is_migrated_without_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        old_database(
+            dir.path(),
+            "CREATE TABLE records(shard INTEGER NOT NULL, seq INTEGER NOT NULL,
+                 pkey TEXT NOT NULL, data BLOB NOT NULL, arrival_ms INTEGER NOT NULL,
+                 PRIMARY KEY(shard, seq)) WITHOUT ROWID;
+             INSERT INTO records VALUES (0, 1, 'a', x'01', 10), (0, 2, 'b', x'0202', 11),
+                 (0, 3, 'c', x'', 12);",
+        );
+        let stream = EmbeddedStream::open(dir.path(), 1).unwrap();
+        assert_eq!(
+            records(&stream, 2),
+            vec![(2, "b".into(), vec![2, 2], 11), (3, "c".into(), vec![], 12)],
+            "records and their sequence numbers survive the upgrade"
+        );
+        put_continues_the_sequence(&stream);
+    }
+
+    #[test]
     fn a_database_with_blobs_in_its_chunks_is_migrated_without_loss() {
         let dir = tempfile::tempdir().unwrap();
-        {
-            let c = Connection::open(dir.path().join("stream.db")).unwrap();
-            c.execute_batch(
-                "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-                 CREATE TABLE shards(id INTEGER PRIMARY KEY, parent INTEGER, adjacent INTEGER,
-                     hash_start TEXT NOT NULL, hash_end TEXT NOT NULL,
-                     first_seq INTEGER NOT NULL, closed_seq INTEGER, closed_ms INTEGER);
-                 CREATE TABLE chunks(shard INTEGER NOT NULL, first_seq INTEGER NOT NULL,
-                     count INTEGER NOT NULL, arrival_ms INTEGER NOT NULL, data BLOB NOT NULL);
-                 CREATE UNIQUE INDEX chunks_at ON chunks(shard, first_seq, count, arrival_ms);
-                 INSERT INTO meta VALUES ('next_seq', 4), ('next_shard', 1);
-                 INSERT INTO shards VALUES (0, NULL, NULL, '0',
-                     '340282366920938463463374607431768211455', 1, NULL, NULL);",
-            )
-            .unwrap();
-            // Two chunks, as the previous version wrote them: records 1–2, then record 3.
-            let (mut one, mut two) = (Vec::new(), Vec::new());
-            super::encode(&mut one, "a", b"first").unwrap();
-            super::encode(&mut one, "b", b"second").unwrap();
-            super::encode(&mut two, "c", b"third").unwrap();
-            c.execute(
-                "INSERT INTO chunks VALUES (0, 1, 2, 10, ?1), (0, 3, 1, 11, ?2)",
-                rusqlite::params![one, two],
-            )
-            .unwrap();
-        }
-        let stream = super::super::EmbeddedStream::open(dir.path(), 1).unwrap();
-        let got = stream
-            .conn
-            .with(|c| read(c, &stream.segments, 0, 1, 10))
-            .unwrap();
-        let got: Vec<_> = got
-            .iter()
-            .map(|r| {
-                (
-                    r.seq,
-                    r.partition_key.as_str(),
-                    r.data.to_vec(),
-                    r.arrival_ms,
-                )
-            })
-            .collect();
+        let c = old_database(
+            dir.path(),
+            "CREATE TABLE chunks(shard INTEGER NOT NULL, first_seq INTEGER NOT NULL,
+                 count INTEGER NOT NULL, arrival_ms INTEGER NOT NULL, data BLOB NOT NULL);
+             CREATE UNIQUE INDEX chunks_at ON chunks(shard, first_seq, count, arrival_ms);",
+        );
+        // Two chunks, as the previous version wrote them: records 1–2, then record 3.
+        let (mut one, mut two) = (Vec::new(), Vec::new());
+        super::encode(&mut one, "a", b"first").unwrap();
+        super::encode(&mut one, "b", b"second").unwrap();
+        super::encode(&mut two, "c", b"third").unwrap();
+        c.execute(
+            "INSERT INTO chunks VALUES (0, 1, 2, 10, ?1), (0, 3, 1, 11, ?2)",
+            rusqlite::params![one, two],
+        )
+        .unwrap();
+        drop(c);
+        let stream = EmbeddedStream::open(dir.path(), 1).unwrap();
         assert_eq!(
-            got,
+            records(&stream, 1),
             vec![
-                (1, "a", b"first".to_vec(), 10),
-                (2, "b", b"second".to_vec(), 10),
-                (3, "c", b"third".to_vec(), 11)
+                (1, "a".into(), b"first".to_vec(), 10),
+                (2, "b".into(), b"second".to_vec(), 10),
+                (3, "c".into(), b"third".to_vec(), 11)
             ]
         );
-        let entry = PutEntry {
-            partition_key: "d".into(),
-            data: Bytes::from_static(b"new"),
-        };
-        let put = stream
-            .conn
-            .with(|c| put(c, &stream.segments, &[entry]))
-            .unwrap();
-        assert_eq!(
-            put,
-            vec![PutResult::Written {
-                shard_id: shard_name(0),
-                sequence_number: seq_text(4)
-            }]
-        );
+        put_continues_the_sequence(&stream);
         drop(stream);
         // Opening again finds nothing left to migrate and keeps all four records.
-        let stream = super::super::EmbeddedStream::open(dir.path(), 1).unwrap();
-        let n = stream
-            .conn
-            .with(|c| read(c, &stream.segments, 0, 1, 10))
-            .unwrap()
-            .len();
-        assert_eq!(n, 4);
+        let stream = EmbeddedStream::open(dir.path(), 1).unwrap();
+        assert_eq!(records(&stream, 1).len(), 4);
     }
 }

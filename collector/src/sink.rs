@@ -209,7 +209,7 @@ async fn write_loop(
 }
 
 async fn flush(
-    mut items: Vec<Item>,
+    items: Vec<Item>,
     producer: &Producer,
     mode: AckMode,
     stats: &SinkStats,
@@ -218,18 +218,20 @@ async fn flush(
     let total = items.len();
     let started = Instant::now();
     let mut round = 0u32;
+    // Entries and acknowledgements apart: the entries go to the stream as they are, no copy.
+    let (mut entries, mut acks): (Vec<PutEntry>, Vec<Option<oneshot::Sender<bool>>>) =
+        items.into_iter().map(|i| (i.entry, i.ack)).unzip();
     loop {
-        let entries: Vec<PutEntry> = items.iter().map(|i| i.entry.clone()).collect();
         let results = producer.put_all(&entries).await;
         let mut retry = Vec::new();
         let mut any_failed = false;
-        for (item, result) in items.into_iter().zip(results) {
+        for ((entry, ack), result) in entries.into_iter().zip(acks).zip(results) {
             let ok = result.is_written();
             any_failed |= !ok;
             if ok {
                 stats.written.fetch_add(1, Ordering::Relaxed);
             }
-            match (ok, mode, item.ack) {
+            match (ok, mode, ack) {
                 (true, _, Some(ack)) => {
                     let _ = ack.send(true);
                 }
@@ -239,10 +241,7 @@ async fn flush(
                         let _ = ack.send(false);
                     }
                 }
-                (false, AckMode::Buffered, ack) => retry.push(Item {
-                    entry: item.entry,
-                    ack,
-                }),
+                (false, AckMode::Buffered, ack) => retry.push((entry, ack)),
                 (true, _, None) => {}
             }
         }
@@ -269,7 +268,7 @@ async fn flush(
             _ = tokio::time::sleep(Duration::from_millis(250 * u64::from(round.min(20)))) => {}
             _ = hard_stop.cancelled() => {}
         }
-        items = retry;
+        (entries, acks) = retry.into_iter().unzip();
     }
     stats.queued.fetch_sub(total, Ordering::Relaxed);
     metrics::gauge!("collector_buffer_records").decrement(total as f64);

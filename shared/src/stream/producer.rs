@@ -82,7 +82,12 @@ impl Producer {
             let mut retry = Vec::new();
             for range in plan_batches(&sizes) {
                 let idx = &pending[range];
-                let batch: Vec<PutEntry> = idx.iter().map(|&i| entries[i].clone()).collect();
+                // The common case, every entry in one call: no copy.
+                let batch: std::borrow::Cow<'_, [PutEntry]> = if idx.len() == entries.len() {
+                    std::borrow::Cow::Borrowed(entries)
+                } else {
+                    idx.iter().map(|&i| entries[i].clone()).collect()
+                };
                 match self.writer.put_batch(&batch).await {
                     Ok(outcomes) if outcomes.len() == batch.len() => {
                         for (&i, outcome) in idx.iter().zip(outcomes) {

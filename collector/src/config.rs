@@ -1,6 +1,7 @@
 //! Command line and environment of the collector (every flag is also a `COLLECTOR_…` variable).
 
 use crate::sink::AckMode;
+use shared::stream::StreamUrl;
 use std::net::SocketAddr;
 
 /// How records are spread over shards.
@@ -41,9 +42,11 @@ pub struct Config {
     /// Buffered mode: longest wait for a fuller PutRecords batch, in ms.
     #[arg(long, env = "COLLECTOR_LINGER_MS", default_value_t = 100)]
     pub linger_ms: u64,
-    /// Concurrent PutRecords calls.
-    #[arg(long, env = "COLLECTOR_MAX_IN_FLIGHT", default_value_t = 4)]
-    pub max_in_flight: usize,
+    /// Concurrent PutRecords calls. Default: 1 for the embedded stream, whose puts take one
+    /// write lock in turn anyway (one at a time, each takes every record queued meanwhile: a
+    /// group commit); 4 for Kinesis, whose calls take tens of milliseconds each.
+    #[arg(long, env = "COLLECTOR_MAX_IN_FLIGHT")]
+    pub max_in_flight: Option<usize>,
     /// Longest accepted query string (414 beyond).
     #[arg(long, env = "COLLECTOR_MAX_QUERY_BYTES", default_value_t = 8192)]
     pub max_query_bytes: usize,
@@ -98,6 +101,14 @@ impl Config {
             .clone()
             .or_else(|| std::env::var("HOSTNAME").ok())
             .unwrap_or_else(|| format!("collector-{}", std::process::id()))
+    }
+
+    /// Concurrent puts: the flag, or the default of the stream's backend.
+    pub fn max_in_flight(&self) -> usize {
+        let embedded = matches!(self.stream.parse(), Ok(StreamUrl::File { .. }));
+        self.max_in_flight
+            .unwrap_or(if embedded { 1 } else { 4 })
+            .max(1)
     }
 
     /// Buffer size above which readiness fails.

@@ -55,7 +55,7 @@ pub async fn serve(
         capacity: config.buffer_records,
         high_water: config.high_water(),
         linger: Duration::from_millis(config.linger_ms),
-        max_in_flight: config.max_in_flight,
+        max_in_flight: config.max_in_flight(),
     };
     let (sink, writer_task) = Sink::start(producer, sink_config, hard_stop.clone());
     let stats: Arc<SinkStats> = sink.stats().clone();

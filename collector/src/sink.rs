@@ -180,6 +180,14 @@ async fn write_loop(
 ) {
     let slots = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
     loop {
+        // A free slot first, then the records: while every slot is busy, records pile up in the
+        // channel and the next batch takes them all (fewer, larger transactions).
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        // One turn of the runtime first: the requests already readable on their sockets get
+        // parsed and join this batch instead of the next one.
+        tokio::task::yield_now().await;
         let mut items = Vec::with_capacity(500);
         if rx.recv_many(&mut items, 500).await == 0 {
             break; // every sender dropped and the buffer is empty
@@ -195,9 +203,6 @@ async fn write_loop(
                 }
             }
         }
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            break;
-        };
         let (producer, stats, hard_stop) = (producer.clone(), stats.clone(), hard_stop.clone());
         tokio::spawn(async move {
             flush(items, &producer, config.mode, &stats, &hard_stop).await;

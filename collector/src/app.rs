@@ -7,6 +7,7 @@ use crate::hit::{entry, request_bytes, RequestFacts};
 use crate::sink::{Refused, Sink};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -285,29 +286,34 @@ fn refused(s: &AppState, route: &'static str, r: Refused) -> Response {
     )
 }
 
-/// Takes the whole request (not `HeaderMap`, `Uri` and `RawQuery` extractors, which clone the
-/// headers and copy the ~500-byte query on every hit).
+/// `HEAD /hello.gif` through the router (the accept loop answers `GET` without it).
 async fn pixel(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    const ROUTE: &str = "pixel";
     let (parts, _) = req.into_parts();
-    let a = match admit(&s, ROUTE, peer, &parts.headers, parts.uri.query()) {
+    pixel_hit(&s, peer, &parts).await
+}
+
+/// The pixel hit. Takes the request's parts (not `HeaderMap`, `Uri` and `RawQuery`
+/// extractors, which clone the headers and copy the ~500-byte query on every hit).
+pub(crate) async fn pixel_hit(s: &AppState, peer: SocketAddr, parts: &Parts) -> Response {
+    const ROUTE: &str = "pixel";
+    let a = match admit(s, ROUTE, peer, &parts.headers, parts.uri.query()) {
         Ok(a) => a,
         Err(r) => return *r,
     };
     let hit = match check_pixel(a.query) {
         Ok(h) => h,
-        Err(r) => return rejection(&s, ROUTE, r),
+        Err(r) => return rejection(s, ROUTE, r),
     };
-    let facts = a.facts(&s, &parts.method, &parts.uri, &parts.headers, 0);
+    let facts = a.facts(s, &parts.method, &parts.uri, &parts.headers, 0);
     let e = entry(&facts, HitKind::Pixel, b"", hit.domain.as_deref());
     if let Err(r) = s.sink.submit(vec![e]).await {
-        return refused(&s, ROUTE, r);
+        return refused(s, ROUTE, r);
     }
-    count(&s, ROUTE, StatusCode::OK);
+    count(s, ROUTE, StatusCode::OK);
     // `Response::new` starts with an empty header map (no allocation), replaced by the clone.
     let mut r = Response::new(axum::body::Body::from(PIXEL_GIF.as_slice()));
     *r.headers_mut() = s.pixel_headers.clone();

@@ -5,5 +5,6 @@ pub mod app;
 pub mod config;
 pub mod core;
 pub mod hit;
+pub mod listen;
 pub mod server;
 pub mod sink;

@@ -106,21 +106,15 @@ pub async fn serve(
             tracing::info!("no longer accepting connections; finishing in-flight requests");
         }
     };
-    let router = app(state);
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(graceful);
-
-    let served = tokio::spawn(async move { server.await });
+    let router = app(state.clone());
+    let served = tokio::spawn(crate::listen::serve(listener, state, router, graceful));
     shutdown.cancelled().await;
     let hard = tokio::time::sleep(drain_delay + deadline);
     tokio::pin!(hard);
     let mut served = served;
     let mut writer_task = writer_task;
     let finished = tokio::select! {
-        r = &mut served => { r??; true }
+        r = &mut served => { r?; true }
         _ = &mut hard => false,
     };
     let drained = finished

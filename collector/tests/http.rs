@@ -427,10 +427,20 @@ async fn health_readiness_and_metrics() {
         200
     );
     request("GET", &format!("{base}/hello.gif?{PIXEL_Q}"), &[], "").await;
+    // The accept loop answers GET /hello.gif itself; the pixel's other methods and near-miss
+    // paths still go through the router.
+    let head = request("HEAD", &format!("{base}/hello.gif?{PIXEL_Q}"), &[], "").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.headers["content-type"], "image/gif");
+    assert!(head.body.is_empty());
+    let post = request("POST", &format!("{base}/hello.gif?{PIXEL_Q}"), &[], "x").await;
+    assert_eq!(post.status, 405);
+    let slash = request("GET", &format!("{base}/hello.gif/?{PIXEL_Q}"), &[], "").await;
+    assert_eq!(slash.status, 404);
     let m = request("GET", &format!("{base}/metrics"), &[], "").await;
     let text = String::from_utf8(m.body.to_vec()).unwrap();
     assert!(
-        text.contains("collector_requests_total{route=\"pixel\",status=\"200\"}"),
+        text.contains("collector_requests_total{route=\"pixel\",status=\"200\"} 2"),
         "{text}"
     );
     c.shutdown.cancel();

@@ -310,7 +310,7 @@ pub(crate) async fn pixel_hit(s: &AppState, peer: SocketAddr, parts: &Parts) -> 
     };
     let facts = a.facts(s, &parts.method, &parts.uri, &parts.headers, 0);
     let e = entry(&facts, HitKind::Pixel, b"", hit.domain.as_deref());
-    if let Err(r) = s.sink.submit(vec![e]).await {
+    if let Err(r) = s.sink.submit_one(e).await {
         return refused(s, ROUTE, r);
     }
     count(s, ROUTE, StatusCode::OK);

@@ -121,6 +121,18 @@ impl Sink {
 
     /// Buffers the entries of one request, all or none; in durable mode waits for the stream.
     pub async fn submit(&self, entries: Vec<PutEntry>) -> Result<(), Refused> {
+        self.submit_iter(entries.into_iter()).await
+    }
+
+    /// [`Sink::submit`] for the one entry of a pixel hit, without the vectors.
+    pub async fn submit_one(&self, entry: PutEntry) -> Result<(), Refused> {
+        self.submit_iter(std::iter::once(entry)).await
+    }
+
+    async fn submit_iter(
+        &self,
+        entries: impl ExactSizeIterator<Item = PutEntry>,
+    ) -> Result<(), Refused> {
         let n = entries.len();
         // The bound is on records not yet written, wherever they are (channel or an in-flight
         // PutRecords), so a stalled stream cannot hide records in flight batches.
@@ -148,17 +160,21 @@ impl Sink {
                 Ok(())
             }
             AckMode::Durable => {
-                let mut waits = Vec::with_capacity(n);
+                // The first wait outside the vector: a one-event request allocates none.
+                let (mut first, mut rest) = (None, Vec::new());
                 for (permit, entry) in permits.zip(entries) {
                     let (tx, rx) = oneshot::channel();
                     permit.send(Item {
                         entry,
                         ack: Some(tx),
                     });
-                    waits.push(rx);
+                    match first {
+                        None => first = Some(rx),
+                        Some(_) => rest.push(rx),
+                    }
                 }
                 let mut all = true;
-                for w in waits {
+                for w in first.into_iter().chain(rest) {
                     all &= w.await.unwrap_or(false);
                 }
                 if all {

@@ -28,7 +28,9 @@ fn params(query: &str) -> HashMap<String, String> {
             let (k, v) = kv.split_once('=').expect("key=value");
             (
                 k.to_string(),
-                percent_decode(v).unwrap_or_else(|| panic!("bad escape in {kv}")),
+                percent_decode(v)
+                    .unwrap_or_else(|| panic!("bad escape in {kv}"))
+                    .into_owned(),
             )
         })
         .collect()

@@ -3,7 +3,11 @@
 //! and by the tests that check what loadgen encodes.
 
 /// Decodes `%XX` escapes; `None` on a malformed escape or when the result is not UTF-8.
-pub fn decode_strict(s: &str) -> Option<String> {
+/// Borrows when there is nothing to decode (the collector's hot path: `t`, `ts`, `hn`).
+pub fn decode_strict(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !s.contains('%') {
+        return Some(std::borrow::Cow::Borrowed(s));
+    }
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -19,7 +23,7 @@ pub fn decode_strict(s: &str) -> Option<String> {
             i += 1;
         }
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(std::borrow::Cow::Owned)
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@ use super::Rejection;
 
 /// What the collector needs from a valid pixel query.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PixelHit {
+pub struct PixelHit<'q> {
     /// `hn`, decoded (absent on identify hits): part of the per-visitor partition key.
-    pub domain: Option<String>,
+    pub domain: Option<Cow<'q, str>>,
 }
 
 use shared::percent::decode_strict as percent_decode;
+use std::borrow::Cow;
 
 /// True when `s` percent-decodes to valid UTF-8 (same rule as [`percent_decode`]).
 fn valid_encoding(s: &str) -> bool {
@@ -53,7 +54,7 @@ fn valid_encoding(s: &str) -> bool {
 }
 
 /// Checks a pixel query string (without the `?`).
-pub fn check_pixel(query: &str) -> Result<PixelHit, Rejection> {
+pub fn check_pixel(query: &str) -> Result<PixelHit<'_>, Rejection> {
     if query.is_empty() {
         return Err(Rejection::new(400, "missing query string"));
     }

@@ -48,6 +48,7 @@ pub async fn serve(
             },
             _ = &mut stop => break,
         };
+        let _ = io.set_nodelay(true);
         let (state, router, closing, done) = (
             state.clone(),
             router.clone(),

@@ -6,6 +6,9 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// How long a statement waits for another connection's lock before `SQLITE_BUSY`.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Opens `dir/file` (creating the directory) in WAL mode with `synchronous` (`NORMAL` or
 /// `FULL`) and a 10 s busy timeout: other processes hold the write lock only briefly.
 pub fn open_wal<E: BackendError>(
@@ -30,8 +33,7 @@ pub fn open_wal_paged<E: BackendError>(
         .map_err(|e| E::backend(format!("create {}: {e}", dir.display())))?;
     let path = dir.join(file);
     let conn = Connection::open(&path).map_err(db_err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(db_err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
     let page = page_size.map_or(String::new(), |p| format!("PRAGMA page_size={p}; "));
     conn.execute_batch(&format!(
         "{page}PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous};"
@@ -84,6 +86,13 @@ impl SharedConn {
             .conn
             .lock()
             .map_err(|_| E::backend(format!("{} lock poisoned", self.what)))?;
+        f(&mut guard)
+    }
+
+    /// Runs `f` on this thread if no other task holds the connection right now; `None`
+    /// otherwise, or when `f` itself declines (it must then have changed nothing).
+    pub fn try_now<T>(&self, f: impl FnOnce(&mut Connection) -> Option<T>) -> Option<T> {
+        let mut guard = self.conn.try_lock().ok()?;
         f(&mut guard)
     }
 

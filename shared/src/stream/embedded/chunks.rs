@@ -168,6 +168,15 @@ pub(super) fn put(
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db_err)?;
+    put_in(tx, segs, entries)
+}
+
+/// [`put`] inside a write transaction already begun (`BEGIN IMMEDIATE`); commits it.
+pub(super) fn put_in(
+    tx: rusqlite::Transaction<'_>,
+    segs: &Segments,
+    entries: &[PutEntry],
+) -> Result<Vec<PutResult>, StreamError> {
     // Re-read inside the write lock: another process may have resharded.
     let open: Vec<ShardRow> = load_shards(&tx)?
         .into_iter()

@@ -22,12 +22,10 @@ mod chunks;
 mod migrate;
 mod read;
 mod segments;
+mod write;
 
 use super::hashing::even_ranges;
-use super::{
-    PutEntry, PutResult, ReadBatch, Shard, ShardCursor, StartPosition, StreamAdmin, StreamError,
-    StreamReader, StreamWriter,
-};
+use super::{ReadBatch, Shard, ShardCursor, StartPosition, StreamAdmin, StreamError, StreamReader};
 use crate::sqlite_conn::{open_wal_paged, SharedConn};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -304,42 +302,6 @@ fn reshard(
     )
     .map_err(db_err)?;
     tx.commit().map_err(db_err)
-}
-
-#[async_trait]
-impl StreamWriter for EmbeddedStream {
-    async fn put_batch(&self, entries: &[PutEntry]) -> Result<Vec<PutResult>, StreamError> {
-        let entries = entries.to_vec();
-        let now = now_ms();
-        let due = self.last_trim_ms.load(std::sync::atomic::Ordering::Relaxed) + 60_000 <= now;
-        let retention = self.retention_ms.load(std::sync::atomic::Ordering::Relaxed);
-        let last_trim = self.last_trim_ms.clone();
-        self.checkpointer.call_once(|| {
-            if let Err(e) = checkpoint::start(self.path.clone(), &self.commits) {
-                // The writer's own (rarer) automatic checkpoints still bound the WAL.
-                tracing::warn!(error = %e, "no background checkpoints for the embedded stream");
-            }
-        });
-        let commits = self.commits.clone();
-        let segs = self.segments.clone();
-        self.conn
-            .blocking(move |c| {
-                if due {
-                    last_trim.store(now, std::sync::atomic::Ordering::Relaxed);
-                    trim(c, &segs, now - retention)?;
-                }
-                let written = chunks::put(c, &segs, &entries)?;
-                commits.add();
-                Ok(written)
-            })
-            .await
-    }
-
-    async fn check_writable(&self) -> Result<(), StreamError> {
-        self.conn
-            .blocking(|c| meta_get(c, "next_seq").map(|_| ()))
-            .await
-    }
 }
 
 #[async_trait]

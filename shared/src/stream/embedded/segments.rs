@@ -69,6 +69,10 @@ impl Segments {
     }
 
     /// `true`: appends are `fdatasync`ed before they return.
+    pub(super) fn fsync(&self) -> bool {
+        self.fsync.load(Ordering::Relaxed)
+    }
+
     pub(super) fn set_fsync(&self, on: bool) {
         self.fsync.store(on, Ordering::Relaxed);
     }

@@ -48,6 +48,7 @@ pub async fn serve(
             },
             _ = &mut stop => break,
         };
+        // As nginx does on keep-alive connections: a response leaves at once.
         let _ = io.set_nodelay(true);
         let (state, router, closing, done) = (
             state.clone(),

@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::core::collect::{framing, split_events, BodyLimits};
 use crate::core::{client_ip::client_ip, pixel::check_pixel, Rejection, PIXEL_GIF};
-use crate::hit::{entry, request_bytes, RequestFacts};
+use crate::hit::{entry, now_ms, request_bytes, RequestFacts};
 use crate::sink::{Refused, Sink};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, Request, State};
@@ -175,13 +175,6 @@ fn refuse(
 fn rejection(s: &AppState, route: &'static str, r: Rejection) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
     refuse(s, route, status, &r.reason, None)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 const X_FORWARDED_FOR: header::HeaderName = header::HeaderName::from_static("x-forwarded-for");

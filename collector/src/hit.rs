@@ -60,6 +60,14 @@ fn viewer(h: &HeaderMap) -> Option<ViewerGeo<'_>> {
     (!geo.is_empty()).then_some(geo)
 }
 
+/// Arrival time of a request, Unix ms.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 /// Size of the request as a proxy would log it: request line, headers, body.
 pub fn request_bytes(method: &Method, uri: &Uri, headers: &HeaderMap, body_len: usize) -> u32 {
     let head: usize = headers

@@ -164,6 +164,7 @@ pub fn compute(plan: &Plan, o: &Options) -> Result<Computed, CompactError> {
             ParquetOptions {
                 zstd_level: o.zstd_level,
                 row_group_rows: o.row_group_rows,
+                text_statistics: true,
             }
             .writer_properties()
             .map_err(CompactError::parquet("writer properties"))?,

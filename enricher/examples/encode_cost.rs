@@ -8,7 +8,7 @@
 //! Environment: `PER_COLUMN=1` adds one variant per zstd column written uncompressed;
 //! `UNCOMP=a,b,…` one variant with those leaves (dotted paths) uncompressed, and `SNAPPY=…`
 //! one with those in Snappy on top of `UNCOMP`; `NOSTATS=…` one without statistics and
-//! `DICT=…` one with dictionary encoding on those leaves; `ONLY_BASE=1` runs the current
+//! `DICT=…` / `NODICT=…` one with dictionary encoding on / off on those leaves; `ONLY_BASE=1` runs the current
 //! settings only (for `perf record`).
 
 use enricher::core::ids::SecretDailySalt;
@@ -185,11 +185,12 @@ fn main() -> anyhow::Result<()> {
     }
     // `NOSTATS=a,b` / `DICT=a,b`: one more variant with that setting on these leaves.
     type Setter = fn(WriterPropertiesBuilder, ColumnPath) -> WriterPropertiesBuilder;
-    let per_leaf: [(&'static str, Setter); 2] = [
+    let per_leaf: [(&'static str, Setter); 3] = [
         ("NOSTATS", |b, p| {
             b.set_column_statistics_enabled(p, EnabledStatistics::None)
         }),
         ("DICT", |b, p| b.set_column_dictionary_enabled(p, true)),
+        ("NODICT", |b, p| b.set_column_dictionary_enabled(p, false)),
     ];
     for (var, set) in per_leaf {
         if let Ok(cols) = std::env::var(var) {

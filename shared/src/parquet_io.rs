@@ -42,6 +42,48 @@ pub const NO_STATISTICS_COLUMNS: &[&str] = &[
     "event_data",
 ];
 
+/// Text columns whose min/max a streaming (hot-tier) file keeps only when
+/// [`ParquetOptions::text_statistics`] is on. The enricher's files hold rows in arrival order,
+/// so a column chunk's range of names, URLs, versions or random ids spans nearly every value and
+/// prunes nothing; time filters prune by partition and by the timestamp statistics, which stay,
+/// as do `event_id` (UUIDv7, time-ordered), `source` and every number. parquet-rs compares each
+/// value against the running min and max: 0.13 µs a row for these 32 (`encode_cost`, cf400k,
+/// BENCHMARKS.md 2026-11-25). The compactor's files, sorted and kept for good, keep them all.
+pub const TEXT_STATISTICS_COLUMNS: &[&str] = &[
+    "edge_city",
+    "edge_state",
+    "edge_country",
+    "edge_country_code",
+    "edge_id",
+    "referrer",
+    "referrer_domain_name",
+    "browser_name",
+    "browser_version",
+    "browser_os_name",
+    "browser_os_version",
+    "browser_timezone",
+    "browser_language",
+    "device_type",
+    "device_vendor",
+    "device_outer_resolution",
+    "device_inner_resolution",
+    "device_platform",
+    "utm_source",
+    "utm_campaign",
+    "utm_medium",
+    "utm_content",
+    "utm_term",
+    "request_url",
+    "request_path",
+    "request_cache_status",
+    "event_name",
+    "client_id",
+    "user_id",
+    "product_action",
+    "transaction_id",
+    "currency_code",
+];
+
 /// Low-cardinality columns: dictionary + RLE already shrink them to a few bytes per page, so
 /// zstd would add nothing but a compression context per column chunk (whose set-up dominates
 /// the cost of writing many small partition files: each zstd context probes the CPU with
@@ -101,6 +143,9 @@ pub struct ParquetOptions {
     pub zstd_level: i32,
     /// Rows per row group.
     pub row_group_rows: usize,
+    /// Min/max statistics on [`TEXT_STATISTICS_COLUMNS`] too (compacted files); off for the
+    /// streaming writer's arrival-ordered files, where they cannot prune.
+    pub text_statistics: bool,
 }
 
 impl Default for ParquetOptions {
@@ -108,6 +153,7 @@ impl Default for ParquetOptions {
         ParquetOptions {
             zstd_level: 1,
             row_group_rows: 128 * 1024,
+            text_statistics: false,
         }
     }
 }
@@ -130,6 +176,11 @@ impl ParquetOptions {
         }
         for c in NO_STATISTICS_COLUMNS {
             b = b.set_column_statistics_enabled(column_path(c), EnabledStatistics::None);
+        }
+        if !self.text_statistics {
+            for c in TEXT_STATISTICS_COLUMNS {
+                b = b.set_column_statistics_enabled(column_path(c), EnabledStatistics::None);
+            }
         }
         for c in DELTA_COLUMNS {
             b = b
@@ -189,6 +240,7 @@ mod tests {
             .iter()
             .chain(UNCOMPRESSED_COLUMNS)
             .chain(NO_STATISTICS_COLUMNS)
+            .chain(TEXT_STATISTICS_COLUMNS)
             .chain(DELTA_COLUMNS);
         for c in named {
             assert!(leaves.contains(&column_path(c)), "{c} is not a leaf column");
@@ -208,6 +260,24 @@ mod tests {
         assert!(
             !props.dictionary_enabled(&ts),
             "delta needs the dictionary off"
+        );
+        let path = column_path("request_path");
+        let id = column_path("event_id");
+        assert_eq!(props.statistics_enabled(&path), EnabledStatistics::None);
+        assert_eq!(props.statistics_enabled(&id), EnabledStatistics::Chunk);
+        let compacted = ParquetOptions {
+            text_statistics: true,
+            ..ParquetOptions::default()
+        }
+        .writer_properties()
+        .expect("properties");
+        assert_eq!(
+            compacted.statistics_enabled(&path),
+            EnabledStatistics::Chunk
+        );
+        assert_eq!(
+            compacted.statistics_enabled(&query),
+            EnabledStatistics::None
         );
     }
 }

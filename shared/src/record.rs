@@ -218,8 +218,9 @@ pub struct EnrichedRecord<'a> {
     pub referrer: Option<Cow<'a, str>>,
     /// Referrer hostname or `Direct / None`.
     pub referrer_domain_name: Cow<'a, str>,
-    /// User-agent derived fields.
-    pub ua: UaFields,
+    /// User-agent derived fields, shared with the enricher's UA cache: one reference count per
+    /// row instead of one per field.
+    pub ua: Arc<UaFields>,
     /// Tracker-sent device fields.
     pub client: ClientHints<'a>,
     /// Campaign parameters.

@@ -95,11 +95,11 @@ fn record(h: &Hit) -> EnrichedRecord<'_> {
         },
         referrer: None,
         referrer_domain_name: Cow::Borrowed(&h.referrer),
-        ua: UaFields {
+        ua: std::sync::Arc::new(UaFields {
             browser_name: Some("Firefox".into()),
             device_type: "Desktop",
             ..Default::default()
-        },
+        }),
         client: Default::default(),
         utm: Default::default(),
         request: RequestInfo {

@@ -6,10 +6,11 @@ use super::collect::map_collect;
 use super::decode::{percent_decode_field, Encoding, Params};
 use super::geo;
 use super::geoip::GeoIp;
-use super::ids::{derived_event_id, hit_ids_after_salt, salted, HashInput, HitIds, SaltProvider};
+use super::ids::{derived_event_id, salted, HashInput, HitIds, SaltProvider};
 use super::outcome::{Outcome, Reason};
 use super::pixel::{map_pixel, PixelHit};
-use crate::ua::{UaCache, UaError, UaInfo, UaParser};
+use super::visitors::VisitorCache;
+use crate::ua::{UaCache, UaError, UaParser};
 use sha2::Sha256;
 use shared::envelope::{Envelope, HitKind};
 use shared::record::{RequestInfo, Source, UaFields};
@@ -54,6 +55,8 @@ pub struct Context {
     geoip: Option<GeoIp>,
     /// Hash state after the salt of the last date seen (hits arrive mostly in date order).
     salted: Option<(Date, Sha256)>,
+    /// Hash states of recent visitors (the ids' common prefix).
+    visitors: VisitorCache,
 }
 
 impl Context {
@@ -80,12 +83,8 @@ impl Context {
         event_ms: i64,
     ) -> HitIds {
         let state = match &self.salted {
-            Some((d, h)) if *d == date => h.clone(),
-            _ => {
-                let h = salted(self.salts.salt(date));
-                self.salted = Some((date, h.clone()));
-                h
-            }
+            Some((d, h)) if *d == date => h,
+            _ => &self.salted.insert((date, salted(self.salts.salt(date)))).1,
         };
         let input = HashInput {
             salt: "", // already in `state`
@@ -96,32 +95,19 @@ impl Context {
             path,
             event_ms,
         };
-        hit_ids_after_salt(state, &input)
+        self.visitors.hit_ids(state, &input)
     }
 
-    pub(crate) fn user_agent(&mut self, raw: &str) -> UaFields {
-        ua_fields(&self.ua_cache.get(&self.ua_parser, raw))
+    pub(crate) fn user_agent(&mut self, raw: &str) -> Arc<UaFields> {
+        self.ua_cache.get(&self.ua_parser, raw)
     }
 
     /// The user agent of a CloudFront log field (percent-encoded) and its decoded text; a
     /// cache hit skips the decoding too (see [`UaCache::get_encoded`]).
-    pub(crate) fn encoded_user_agent(&mut self, field: &str) -> (UaFields, Arc<str>) {
-        let (info, text) = self.ua_cache.get_encoded(&self.ua_parser, field, |f| {
+    pub(crate) fn encoded_user_agent(&mut self, field: &str) -> (Arc<UaFields>, Arc<str>) {
+        self.ua_cache.get_encoded(&self.ua_parser, field, |f| {
             Arc::from(percent_decode_field(f).as_ref())
-        });
-        (ua_fields(&info), text)
-    }
-}
-
-fn ua_fields(info: &UaInfo) -> UaFields {
-    UaFields {
-        browser_name: info.browser_name.clone(),
-        browser_version: info.browser_version.clone(),
-        os_name: info.os_name.clone(),
-        os_version: info.os_version.clone(),
-        device_type: info.device_type.as_str(),
-        device_vendor: info.device_vendor.clone(),
-        is_bot: info.is_bot,
+        })
     }
 }
 
@@ -145,6 +131,7 @@ impl Engine {
                 cdn_domain: config.cdn_domain,
                 geoip: None,
                 salted: None,
+                visitors: VisitorCache::default(),
             },
             ip_buf: String::new(),
         })

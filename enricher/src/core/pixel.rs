@@ -9,6 +9,7 @@ use shared::record::{
     ClientHints, EnrichedRecord, EventType, Geo, RequestInfo, Source, UaFields, Utm,
 };
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Referrer domain of a direct visit (ownstats' literal).
 pub const DIRECT: &str = "Direct / None";
@@ -37,7 +38,7 @@ pub struct PixelHit<'a, 'u> {
     /// User-Agent header, decoded (hash input).
     pub raw_ua: &'u str,
     /// Its parsed fields when the caller already looked them up.
-    pub ua: Option<UaFields>,
+    pub ua: Option<Arc<UaFields>>,
     /// Referer header (the page embedding the pixel).
     pub referer_header: Option<&'a str>,
     /// Edge / POP code.

@@ -34,13 +34,15 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::{UaInfo, UaParser};
+use super::UaParser;
+use shared::record::UaFields;
 
 /// Longest user agent kept in the cache (real ones are 100-300 bytes).
 pub const MAX_KEY_LEN: usize = 1024;
 
 /// A cached parse, and the decoded text when the key is a percent-encoded log field.
-type Entry = (Arc<UaInfo>, Option<Arc<str>>);
+/// The parse is stored in the record's form, so a hit hands rows one shared pointer.
+type Entry = (Arc<UaFields>, Option<Arc<str>>);
 
 /// Bounded, approximately-LRU cache keyed by the full user-agent string.
 pub struct UaCache {
@@ -67,11 +69,11 @@ impl UaCache {
 
     /// Parsed form of `ua`. A hit costs one hash and an `Arc` clone; a miss
     /// runs [`UaParser::parse`] and stores the result.
-    pub fn get(&mut self, parser: &UaParser, ua: &str) -> Arc<UaInfo> {
+    pub fn get(&mut self, parser: &UaParser, ua: &str) -> Arc<UaFields> {
         match self.lookup(ua) {
             Some((info, _)) => info,
             None => {
-                let info = Arc::new(parser.parse(ua));
+                let info = Arc::new(UaFields::from(parser.parse(ua)));
                 self.store(ua, (Arc::clone(&info), None));
                 info
             }
@@ -85,13 +87,13 @@ impl UaCache {
         parser: &UaParser,
         field: &str,
         decode: impl FnOnce(&str) -> Arc<str>,
-    ) -> (Arc<UaInfo>, Arc<str>) {
+    ) -> (Arc<UaFields>, Arc<str>) {
         match self.lookup(field) {
             Some((info, Some(text))) => (info, text),
             Some((info, None)) => (info, decode(field)),
             None => {
                 let text = decode(field);
-                let info = Arc::new(parser.parse(&text));
+                let info = Arc::new(UaFields::from(parser.parse(&text)));
                 self.store(field, (Arc::clone(&info), Some(Arc::clone(&text))));
                 (info, text)
             }

@@ -137,6 +137,20 @@ pub struct UaParser {
     bots: isbot::Bots,
 }
 
+impl From<UaInfo> for shared::record::UaFields {
+    fn from(info: UaInfo) -> Self {
+        shared::record::UaFields {
+            browser_name: info.browser_name,
+            browser_version: info.browser_version,
+            os_name: info.os_name,
+            os_version: info.os_version,
+            device_type: info.device_type.as_str(),
+            device_vendor: info.device_vendor,
+            is_bot: info.is_bot,
+        }
+    }
+}
+
 impl UaParser {
     /// Compiles everything; takes a few hundred milliseconds, do it once.
     pub fn new() -> Result<Self, UaError> {

@@ -155,7 +155,7 @@ fn cache_returns_parser_answer_and_counts() {
         Arc::ptr_eq(&first, &second),
         "a hit must share the stored value"
     );
-    assert_eq!(*first, parser().parse(ua));
+    assert_eq!(*first, parser().parse(ua).into());
     assert_eq!((cache.hits(), cache.misses(), cache.len()), (1, 1, 1));
 }
 
@@ -171,7 +171,10 @@ fn encoded_field_is_decoded_once_and_parsed_decoded() {
         Arc::<str>::from(f.replace("%20", " "))
     };
     let (info, text) = cache.get_encoded(parser(), field, decode);
-    assert_eq!((&*text, &*info), (ua, &parser().parse(ua)));
+    assert_eq!(
+        (&*text, &*info),
+        (ua, &shared::record::UaFields::from(parser().parse(ua)))
+    );
     let (again, text) = cache.get_encoded(parser(), field, decode);
     assert!(
         Arc::ptr_eq(&info, &again),
@@ -204,7 +207,7 @@ fn cache_stays_bounded_and_keeps_hot_entries() {
     // Over-long keys are answered but never stored.
     let huge = "x".repeat(super::cache::MAX_KEY_LEN + 1);
     let before = cache.len();
-    assert_eq!(*cache.get(parser(), &huge), parser().parse(&huge));
+    assert_eq!(*cache.get(parser(), &huge), parser().parse(&huge).into());
     assert_eq!(cache.len(), before);
 }
 
@@ -328,7 +331,7 @@ proptest! {
 
     #[test]
     fn parse_never_panics_and_cache_agrees(ua in any::<String>()) {
-        let direct = parser().parse(&ua);
+        let direct = shared::record::UaFields::from(parser().parse(&ua));
         let mut cache = UaCache::new(4);
         prop_assert_eq!(&*cache.get(parser(), &ua), &direct);
         prop_assert_eq!(&*cache.get(parser(), &ua), &direct);
@@ -341,7 +344,7 @@ proptest! {
         tail in "(Chrome|Version|Safari|Edg|OPR|Firefox|SamsungBrowser|FBAV|Instagram|watchOS|Xbox; Xbox |PlayStation )?[/ ]?[0-9._]{0,20}",
     ) {
         let ua = format!("{prefix}{body}{tail}");
-        let direct = parser().parse(&ua);
+        let direct = shared::record::UaFields::from(parser().parse(&ua));
         let mut cache = UaCache::new(2);
         prop_assert_eq!(&*cache.get(parser(), &ua), &direct);
     }
@@ -354,7 +357,7 @@ proptest! {
         parts in prop::collection::vec((prop::sample::select(TOKENS), "[ ;/()_.,0-9a-zé€😀-]{0,3}"), 0..14),
     ) {
         let ua: String = parts.iter().map(|(t, sep)| format!("{t}{sep}")).collect();
-        let direct = parser().parse(&ua);
+        let direct = shared::record::UaFields::from(parser().parse(&ua));
         let mut cache = UaCache::new(2);
         prop_assert_eq!(&*cache.get(parser(), &ua), &direct);
         let trimmed = ua.trim_end_matches(|c: char| !c.is_ascii_alphabetic());
@@ -364,7 +367,7 @@ proptest! {
     #[test]
     fn huge_inputs_are_cheap_and_safe(unit in "[ -~\\u{80}-\\u{10FFFF}]{1,8}", repeat in 1usize..20_000) {
         let ua = unit.repeat(repeat);
-        let direct = parser().parse(&ua);
+        let direct = shared::record::UaFields::from(parser().parse(&ua));
         let mut cache = UaCache::new(2);
         prop_assert_eq!(&*cache.get(parser(), &ua), &direct);
     }

@@ -5,23 +5,25 @@
 //! borrow from the embedded text, so a lookup returns `&'static str` and allocates nothing.
 //! Unknown codes give null fields (ownstats wrote boolean `false`).
 
+use rustc_hash::FxHashMap;
 use shared::envelope::ViewerGeo;
 use shared::record::Geo;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const EDGE_CSV: &str = include_str!("../../data/edge-locations.csv");
 
 struct Tables {
-    by_code: HashMap<[u8; 3], Geo<'static>>,
-    country_names: HashMap<&'static str, &'static str>,
+    /// Keyed by the three upper-case code bytes as one integer, hashed with FxHash: a lookup per
+    /// CloudFront line, where std's SipHash took ~290 instructions a call (callgrind, 2026-11-25).
+    by_code: FxHashMap<u32, Geo<'static>>,
+    country_names: FxHashMap<&'static str, &'static str>,
 }
 
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut by_code = HashMap::new();
-        let mut country_names = HashMap::new();
+        let mut by_code = FxHashMap::default();
+        let mut country_names = FxHashMap::default();
         // Header: code,city,state,country,country_code,count,latitude,longitude,region,pricing_region.
         // Only the last column is ever quoted, and we stop before it.
         for line in EDGE_CSV.lines().skip(1) {
@@ -38,9 +40,7 @@ fn tables() -> &'static Tables {
                 latitude: f[6].parse().ok(),
                 longitude: f[7].parse().ok(),
             };
-            let mut code = [0u8; 3];
-            code.copy_from_slice(f[0].as_bytes());
-            by_code.insert(code, geo);
+            by_code.insert(code_key(f[0].as_bytes()), geo);
             if let (Some(cc), Some(name)) = (geo.country_code, geo.country) {
                 country_names.insert(cc, name);
             }
@@ -60,18 +60,23 @@ pub fn edge_id(location: &str) -> &str {
     }
 }
 
+/// The table key of a 3-byte edge code, upper-cased.
+fn code_key(b: &[u8]) -> u32 {
+    b.iter()
+        .fold(0, |k, c| k << 8 | u32::from(c.to_ascii_uppercase()))
+}
+
 /// Geo fields of an edge code (case-insensitive); all null when unknown.
 pub fn edge_geo(code: &str) -> Geo<'static> {
     let b = code.as_bytes();
     if b.len() != 3 {
         return Geo::default();
     }
-    let key = [
-        b[0].to_ascii_uppercase(),
-        b[1].to_ascii_uppercase(),
-        b[2].to_ascii_uppercase(),
-    ];
-    tables().by_code.get(&key).copied().unwrap_or_default()
+    tables()
+        .by_code
+        .get(&code_key(b))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Geo fields from CloudFront viewer headers; the country name comes from the header or, failing

@@ -6,10 +6,9 @@ use super::collect::map_collect;
 use super::decode::{percent_decode_field, Encoding, Params};
 use super::geo;
 use super::geoip::GeoIp;
-use super::ids::{derived_event_id, salted, HashInput, HitIds, SaltProvider};
+use super::ids::{derived_event_id, hit_ids_after_salt, salted, HashInput, HitIds, SaltProvider};
 use super::outcome::{Outcome, Reason};
 use super::pixel::{map_pixel, PixelHit};
-use super::visitors::VisitorCache;
 use crate::ua::{UaCache, UaError, UaParser};
 use sha2::Sha256;
 use shared::envelope::{Envelope, HitKind};
@@ -55,8 +54,6 @@ pub struct Context {
     geoip: Option<GeoIp>,
     /// Hash state after the salt of the last date seen (hits arrive mostly in date order).
     salted: Option<(Date, Sha256)>,
-    /// Hash states of recent visitors (the ids' common prefix).
-    visitors: VisitorCache,
 }
 
 impl Context {
@@ -95,7 +92,7 @@ impl Context {
             path,
             event_ms,
         };
-        self.visitors.hit_ids(state, &input)
+        hit_ids_after_salt(state.clone(), &input)
     }
 
     pub(crate) fn user_agent(&mut self, raw: &str) -> Arc<UaFields> {
@@ -131,7 +128,6 @@ impl Engine {
                 cdn_domain: config.cdn_domain,
                 geoip: None,
                 salted: None,
-                visitors: VisitorCache::default(),
             },
             ip_buf: String::new(),
         })

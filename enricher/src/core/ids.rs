@@ -145,34 +145,21 @@ pub fn salted(salt: &str) -> Sha256 {
 }
 
 /// [`hit_ids`] continuing from `h`, the [`salted`] state of `i.salt` (not hashed again).
-pub fn hit_ids_after_salt(h: Sha256, i: &HashInput<'_>) -> HitIds {
-    let visitor = visitor_state(h, i);
-    let id = visitor.clone().finalize().into();
-    page_ids(visitor, id, i)
-}
-
-/// The hash state after `salt ‖ ip ‖ ua ‖ date ‖ domain`, continuing from the [`salted`] state
-/// `h`: the daily visitor's part of all three ids (see [`super::visitors::VisitorCache`]).
-pub fn visitor_state(mut h: Sha256, i: &HashInput<'_>) -> Sha256 {
+pub fn hit_ids_after_salt(mut h: Sha256, i: &HashInput<'_>) -> HitIds {
     let mut date = [0u8; 10];
     i.date.fmt_into(&mut date);
     h.update(i.ip.as_bytes());
     h.update(i.ua.as_bytes());
     h.update(date);
     h.update(i.domain.as_bytes());
-    h
-}
-
-/// The ids of one hit from its visitor's [`visitor_state`] and `daily_visitor_id` (that state,
-/// finalized).
-pub fn page_ids(mut visitor: Sha256, daily_visitor_id: [u8; 32], i: &HashInput<'_>) -> HitIds {
-    visitor.update(i.path.as_bytes());
-    let page = visitor.clone().finalize().into();
-    visitor.update(itoa::Buffer::new().format(i.event_ms).as_bytes());
+    let visitor = h.clone().finalize().into();
+    h.update(i.path.as_bytes());
+    let page = h.clone().finalize().into();
+    h.update(itoa::Buffer::new().format(i.event_ms).as_bytes());
     HitIds {
-        daily_visitor_id,
+        daily_visitor_id: visitor,
         daily_page_view_id: page,
-        page_view_id: visitor.finalize().into(),
+        page_view_id: h.finalize().into(),
     }
 }
 

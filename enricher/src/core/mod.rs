@@ -14,7 +14,6 @@ pub mod pixel;
 #[cfg(test)]
 mod reference_tests;
 pub mod url;
-pub mod visitors;
 
 pub use engine::{Engine, EngineConfig, Origin};
 pub use outcome::{Outcome, Reason};

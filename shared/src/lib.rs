@@ -10,6 +10,7 @@ pub mod envelope;
 pub mod framing;
 pub mod lease;
 pub mod object_store;
+pub mod pages;
 pub mod parquet_io;
 pub mod partition;
 pub mod percent;

@@ -1,0 +1,386 @@
+//! Direct Parquet encoding of enriched records: the enricher's hot path.
+//!
+//! [`crate::batch::RecordBatchBuilder`] + `ArrowWriter` copy every value twice before
+//! compression: into an Arrow builder, then (after re-hashing it for the dictionary and
+//! gathering it again) into a page. Here each record's fields go straight into the data-page
+//! buffers of their leaf column ([`leaf::Leaf`]): a dictionary index, or the PLAIN bytes, plus
+//! a definition level. Pages are framed by parquet-rs's own page writer and spliced into a
+//! `SerializedFileWriter`, so the footer, the schema (and its `ARROW:schema` entry) and the
+//! column metadata are parquet-rs's; only the page bodies are written here. The files read
+//! back identical to the Arrow path's (`tests.rs` here compares both).
+//!
+//! Settings per column (dictionary, compression, statistics, DELTA_BINARY_PACKED) come from
+//! the same `WriterProperties` as the Arrow path. Not written: page indexes and bloom filters
+//! (neither is enabled on the Arrow path's enricher files either, apart from the offset index,
+//! which readers treat as optional).
+
+mod chunk;
+pub mod leaf;
+mod rle;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+use crate::batch::TextBuf;
+use crate::record::{EnrichedRecord, Product};
+use crate::schema::file_schema;
+use chunk::Zstd;
+use leaf::{Leaf, Limits};
+use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowSchemaConverter};
+use parquet::errors::ParquetError;
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::SchemaDescPtr;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// Leaf columns of [`file_schema`], in the order [`FileEncoder::append`] fills them.
+const LEAVES: [&str; 66] = [
+    "event_year",
+    "event_month",
+    "event_day",
+    "event_timestamp",
+    "arrival_timestamp",
+    "arrival_delay_ms",
+    "edge_city",
+    "edge_state",
+    "edge_country",
+    "edge_country_code",
+    "edge_latitude",
+    "edge_longitude",
+    "edge_id",
+    "referrer",
+    "referrer_domain_name",
+    "browser_name",
+    "browser_version",
+    "browser_os_name",
+    "browser_os_version",
+    "browser_timezone",
+    "browser_language",
+    "device_type",
+    "device_vendor",
+    "device_outer_resolution",
+    "device_inner_resolution",
+    "device_color_depth",
+    "device_platform",
+    "device_memory",
+    "device_cores",
+    "utm_source",
+    "utm_campaign",
+    "utm_medium",
+    "utm_content",
+    "utm_term",
+    "request_url",
+    "request_path",
+    "request_query_string",
+    "request_bytes",
+    "request_status_code",
+    "request_cache_status",
+    "request_delivery_time_ms",
+    "request_asn",
+    "request_is_bot",
+    "event_name",
+    "event_data",
+    "page_view_id",
+    "daily_page_view_id",
+    "daily_visitor_id",
+    "event_id",
+    "source",
+    "client_id",
+    "user_id",
+    "product_action",
+    "transaction_id",
+    "transaction_revenue",
+    "transaction_tax",
+    "transaction_shipping",
+    "currency_code",
+    "products.list.item.id",
+    "products.list.item.name",
+    "products.list.item.brand",
+    "products.list.item.category",
+    "products.list.item.variant",
+    "products.list.item.price",
+    "products.list.item.quantity",
+    "products.list.item.position",
+];
+const PRODUCTS: usize = 58;
+/// Rows between page-size checks (a page may overshoot its limit by that many rows).
+const CHECK_EVERY: usize = 64;
+
+/// What every file of one writer shares: schema, settings, limits, the zstd context.
+pub struct Layout {
+    schema: SchemaDescPtr,
+    props: Arc<WriterProperties>,
+    limits: Limits,
+    row_group_rows: usize,
+    zstd: Zstd,
+}
+
+impl Layout {
+    /// Files of [`file_schema`] with the per-column settings of `props`.
+    pub fn new(mut props: WriterProperties) -> Result<Self, ParquetError> {
+        let arrow = file_schema();
+        let schema = Arc::new(ArrowSchemaConverter::new().convert(&arrow)?);
+        let found: Vec<String> = schema.columns().iter().map(|c| c.path().string()).collect();
+        if found != LEAVES {
+            return Err(ParquetError::General(format!(
+                "direct encoder: schema leaves {found:?} differ from its layout"
+            )));
+        }
+        add_encoded_arrow_schema_to_metadata(&arrow, &mut props);
+        let level = match props.compression(schema.column(48).path()) {
+            parquet::basic::Compression::ZSTD(l) => l.compression_level(),
+            _ => 1,
+        };
+        Ok(Layout {
+            limits: Limits {
+                page_bytes: props.data_page_size_limit(),
+                page_rows: props.data_page_row_count_limit(),
+                dict_bytes: props.dictionary_page_size_limit(),
+            },
+            row_group_rows: props.max_row_group_row_count().unwrap_or(usize::MAX),
+            zstd: Zstd::new(level)?,
+            props: Arc::new(props),
+            schema,
+        })
+    }
+
+    /// Overrides the page and dictionary limits (tests use tiny ones to cut many pages).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+/// One Parquet file in progress (one partition, one flush).
+pub struct FileEncoder {
+    leaves: Vec<Leaf>,
+    rows: usize,
+    /// Trailing rows without products whose levels are not written yet.
+    null_products: usize,
+    writer: Option<SerializedFileWriter<Vec<u8>>>,
+}
+
+fn text<'x>(v: &'x Option<Cow<'_, str>>) -> Option<&'x str> {
+    v.as_deref()
+}
+
+fn int(v: Option<i32>) -> Option<u64> {
+    v.map(|x| u64::from(x as u32))
+}
+
+fn float(v: Option<f64>) -> Option<u64> {
+    v.map(f64::to_bits)
+}
+
+impl FileEncoder {
+    /// An empty file.
+    pub fn new(layout: &Layout) -> Result<Self, ParquetError> {
+        let leaves = layout
+            .schema
+            .columns()
+            .iter()
+            .map(|c| Leaf::new(c.clone(), &layout.props))
+            .collect::<Result<_, _>>()?;
+        Ok(FileEncoder {
+            leaves,
+            rows: 0,
+            null_products: 0,
+            writer: None,
+        })
+    }
+
+    /// Appends one record (its partition columns are the path, not stored).
+    pub fn append(
+        &mut self,
+        r: &EnrichedRecord<'_>,
+        layout: &mut Layout,
+    ) -> Result<(), ParquetError> {
+        // Id text is written first and read ~40 columns later (see `batch::TextBuf`).
+        let mut ids: [TextBuf<64>; 3] = Default::default();
+        for (buf, hash) in
+            ids.iter_mut()
+                .zip([&r.page_view_id, &r.daily_page_view_id, &r.daily_visitor_id])
+        {
+            buf.put_hex32(hash);
+        }
+        let mut uuid = TextBuf::<40>::default();
+        uuid.put_uuid(&r.event_id);
+        let date = crate::time::Date::from_epoch_ms(r.event_ms);
+        let l = &mut self.leaves;
+        l[0].fixed(int(Some(date.year)));
+        l[1].fixed(int(Some(i32::from(date.month))));
+        l[2].fixed(int(Some(i32::from(date.day))));
+        l[3].fixed(Some(r.event_ms as u64));
+        l[4].fixed(Some(r.arrival_ms as u64));
+        l[5].fixed(Some((r.arrival_ms - r.event_ms) as u64));
+        l[6].text(r.geo.city);
+        l[7].text(r.geo.state);
+        l[8].text(r.geo.country);
+        l[9].text(r.geo.country_code);
+        l[10].fixed(float(r.geo.latitude));
+        l[11].fixed(float(r.geo.longitude));
+        l[12].text(text(&r.edge_id));
+        l[13].text(text(&r.referrer));
+        l[14].text(Some(&r.referrer_domain_name));
+        l[15].text(r.ua.browser_name.as_deref());
+        l[16].text(r.ua.browser_version.as_deref());
+        l[17].text(r.ua.os_name.as_deref());
+        l[18].text(r.ua.os_version.as_deref());
+        l[19].text(text(&r.client.timezone));
+        l[20].text(text(&r.client.language));
+        l[21].text(Some(r.ua.device_type));
+        l[22].text(r.ua.device_vendor.as_deref());
+        l[23].text(text(&r.client.outer_resolution));
+        l[24].text(text(&r.client.inner_resolution));
+        l[25].fixed(int(r.client.color_depth));
+        l[26].text(text(&r.client.platform));
+        l[27].fixed(float(r.client.memory));
+        l[28].fixed(int(r.client.cores));
+        l[29].text(text(&r.utm.source));
+        l[30].text(text(&r.utm.campaign));
+        l[31].text(text(&r.utm.medium));
+        l[32].text(text(&r.utm.content));
+        l[33].text(text(&r.utm.term));
+        l[34].text(text(&r.request.url));
+        l[35].text(text(&r.request.path));
+        l[36].text(text(&r.request.query_string));
+        l[37].fixed(int(r.request.bytes));
+        l[38].fixed(int(r.request.status_code));
+        l[39].text(text(&r.request.cache_status));
+        l[40].fixed(int(r.request.delivery_time_ms));
+        l[41].fixed(r.request.asn.map(|v| v as u64));
+        l[42].fixed(int(Some(i32::from(r.ua.is_bot))));
+        l[43].text(text(&r.event_name));
+        l[44].text(text(&r.event_data));
+        for (leaf, id) in l[45..48].iter_mut().zip(&ids) {
+            leaf.text_value(&id.0);
+        }
+        l[48].text_value(&uuid.0[..36]);
+        l[49].text(Some(r.source.as_str()));
+        l[50].text(text(&r.client_id));
+        l[51].text(text(&r.user_id));
+        l[52].text(text(&r.commerce.product_action));
+        l[53].text(text(&r.commerce.transaction_id));
+        l[54].fixed(float(r.commerce.revenue));
+        l[55].fixed(float(r.commerce.tax));
+        l[56].fixed(float(r.commerce.shipping));
+        l[57].text(text(&r.commerce.currency));
+        if r.commerce.products.is_empty() {
+            self.null_products += 1;
+        } else {
+            self.flush_null_products();
+            append_products(&mut self.leaves[PRODUCTS..], &r.commerce.products);
+        }
+        self.rows += 1;
+        if self.rows.is_multiple_of(CHECK_EVERY) {
+            self.flush_null_products();
+            for leaf in &mut self.leaves {
+                leaf.maybe_close_page(&layout.limits, self.rows, &mut layout.zstd)?;
+            }
+        }
+        if self.rows >= layout.row_group_rows {
+            self.close_row_group(layout)?;
+        }
+        Ok(())
+    }
+
+    /// Rows appended and not yet in a finished file.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Estimated size of the file so far.
+    pub fn encoded_bytes(&self) -> usize {
+        let done = self.writer.as_ref().map_or(0, |w| w.bytes_written());
+        done + self
+            .leaves
+            .iter()
+            .map(Leaf::encoded_estimate)
+            .sum::<usize>()
+    }
+
+    /// Rows without products are counted, not levelled one by one (8 leaves × 2 levels per
+    /// row, for a column that is null in nearly every row): their levels are added in bulk.
+    fn flush_null_products(&mut self) {
+        for leaf in &mut self.leaves[PRODUCTS..] {
+            leaf.top_nulls(self.null_products);
+        }
+        self.null_products = 0;
+    }
+
+    fn close_row_group(&mut self, layout: &mut Layout) -> Result<(), ParquetError> {
+        self.flush_null_products();
+        let chunks = self
+            .leaves
+            .iter_mut()
+            .map(|leaf| leaf.close(&layout.limits, self.rows, &mut layout.zstd))
+            .collect::<Result<Vec<_>, _>>()?;
+        let writer = match &mut self.writer {
+            Some(w) => w,
+            None => {
+                let size: usize = chunks.iter().map(|c| c.0.len()).sum();
+                self.writer.insert(SerializedFileWriter::new(
+                    Vec::with_capacity(size + (1 << 16)),
+                    layout.schema.root_schema_ptr(),
+                    layout.props.clone(),
+                )?)
+            }
+        };
+        let mut group = writer.next_row_group()?;
+        for (bytes, mut close) in chunks {
+            close.rows_written = self.rows as u64;
+            group.append_column(&bytes, close)?;
+        }
+        group.close()?;
+        self.rows = 0;
+        Ok(())
+    }
+
+    /// The finished file (the encoder is left empty, ready for the next flush).
+    pub fn finish(&mut self, layout: &mut Layout) -> Result<Vec<u8>, ParquetError> {
+        if self.rows > 0 || self.writer.is_none() {
+            self.close_row_group(layout)?;
+        }
+        match self.writer.take() {
+            Some(w) => w.into_inner(),
+            None => Err(ParquetError::General("no row group written".into())),
+        }
+    }
+}
+
+/// The eight leaves of `products` (list of struct) for a row with products: one entry per
+/// product, repetition level 1 after the first. (Rows without: [`Leaf::top_nulls`].)
+fn append_products(leaves: &mut [Leaf], products: &[Product<'_>]) {
+    for (k, leaf) in leaves.iter_mut().enumerate() {
+        let max = leaf.max_def() as u8;
+        for (i, p) in products.iter().enumerate() {
+            let rep = u8::from(i > 0);
+            let text = match k {
+                0 => Some(&p.id),
+                1 => Some(&p.name),
+                2 => Some(&p.brand),
+                3 => Some(&p.category),
+                4 => Some(&p.variant),
+                _ => None,
+            };
+            let bits = match k {
+                5 => float(p.price),
+                6 => int(p.quantity),
+                7 => int(p.position),
+                _ => None,
+            };
+            match (text.and_then(|t| t.as_deref()), bits) {
+                (Some(s), _) => {
+                    leaf.level(max, rep);
+                    leaf.text_value(s.as_bytes());
+                }
+                (None, Some(b)) => {
+                    leaf.level(max, rep);
+                    leaf.fixed_value(b);
+                }
+                (None, None) => leaf.level(max - 1, rep),
+            }
+        }
+    }
+}

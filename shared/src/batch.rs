@@ -66,28 +66,39 @@ impl<const N: usize> TextBuf<N> {
     }
 }
 
+/// The 64 lower-case hex digits of a 32-byte hash as 8 little-endian words.
+pub fn hex32_words(bytes: &[u8; 32]) -> [u64; 8] {
+    std::array::from_fn(|i| hex_word(&bytes[4 * i..4 * i + 4]))
+}
+
+/// The 36 bytes of a UUID's canonical hyphenated text as 5 little-endian words (the last 4
+/// bytes are padding).
+pub fn uuid_words(bytes: &[u8; 16]) -> [u64; 5] {
+    const DASH: u64 = b'-' as u64;
+    let w: [u64; 4] = std::array::from_fn(|i| hex_word(&bytes[4 * i..4 * i + 4]));
+    // 8-4-4-4-12 digits: text bytes 0..8 are w0; 8 '-', 9..13 w1 digits 0-3, 13 '-',
+    // 14..16 w1 digits 4-5; 16..18 w1 digits 6-7, 18 '-', 19..23 w2 digits 0-3, 23 '-';
+    // 24..28 w2 digits 4-7, 28..32 w3 digits 0-3; 32..36 w3 digits 4-7.
+    [
+        w[0],
+        DASH | (w[1] & 0xffff_ffff) << 8 | DASH << 40 | (w[1] >> 32 & 0xffff) << 48,
+        w[1] >> 48 | DASH << 16 | (w[2] & 0xffff_ffff) << 24 | DASH << 56,
+        w[2] >> 32 | (w[3] & 0xffff_ffff) << 32,
+        w[3] >> 32,
+    ]
+}
+
 impl TextBuf<64> {
     /// Writes the lower-case hex of a 32-byte hash ([`TextBuf::text`]`(64)` reads it).
     pub fn put_hex32(&mut self, bytes: &[u8; 32]) {
-        self.put_words(bytes.chunks_exact(4).map(hex_word));
+        self.put_words(hex32_words(bytes));
     }
 }
 
 impl TextBuf<40> {
     /// Writes the canonical hyphenated text of a UUID ([`TextBuf::text`]`(36)` reads it).
     pub fn put_uuid(&mut self, bytes: &[u8; 16]) {
-        const DASH: u64 = b'-' as u64;
-        let w: [u64; 4] = std::array::from_fn(|i| hex_word(&bytes[4 * i..4 * i + 4]));
-        // 8-4-4-4-12 digits: text bytes 0..8 are w0; 8 '-', 9..13 w1 digits 0-3, 13 '-',
-        // 14..16 w1 digits 4-5; 16..18 w1 digits 6-7, 18 '-', 19..23 w2 digits 0-3, 23 '-';
-        // 24..28 w2 digits 4-7, 28..32 w3 digits 0-3; 32..36 w3 digits 4-7.
-        self.put_words([
-            w[0],
-            DASH | (w[1] & 0xffff_ffff) << 8 | DASH << 40 | (w[1] >> 32 & 0xffff) << 48,
-            w[1] >> 48 | DASH << 16 | (w[2] & 0xffff_ffff) << 24 | DASH << 56,
-            w[2] >> 32 | (w[3] & 0xffff_ffff) << 32,
-            w[3] >> 32,
-        ]);
+        self.put_words(uuid_words(bytes));
     }
 }
 

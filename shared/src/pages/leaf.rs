@@ -7,6 +7,7 @@
 //! encode was 17 % slower than through Arrow builders: BENCHMARKS.md 2026-11-25.)
 
 use super::chunk::{Chunk, PageKind, Zstd};
+use super::dict::Dict;
 use super::rle::{bit_width, delta_binary_packed, put_levels, rle_hybrid};
 use super::stats::Stats;
 use bytes::Bytes;
@@ -15,7 +16,6 @@ use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnDescPtr;
-use rustc_hash::FxHashMap;
 
 /// How the current page stores values.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -23,16 +23,6 @@ enum Mode {
     Plain,
     Dict,
     Delta,
-}
-
-/// Distinct values of a column chunk, in first-seen order, PLAIN-encoded as the dictionary
-/// page wants them. Text is keyed by its bytes, numbers by their bit pattern.
-#[derive(Default)]
-struct Dict {
-    text: FxHashMap<Box<[u8]>, u32>,
-    fixed: FxHashMap<u64, u32>,
-    page: Vec<u8>,
-    len: u32,
 }
 
 /// Page and dictionary size limits (from the writer properties; small in tests).
@@ -174,6 +164,20 @@ impl Leaf {
         p.extend_from_slice(v);
     }
 
+    /// A required text value given as little-endian words, of which the first `len` bytes
+    /// count (ids: their hex is produced a word at a time and goes straight into the page).
+    #[inline]
+    pub fn text_words<const N: usize>(&mut self, words: &[u64; N], len: usize) {
+        let p = &mut self.h.plain;
+        p.reserve(4 + N * 8);
+        p.extend_from_slice(&(len as u32).to_le_bytes());
+        let end = p.len() + len;
+        for w in words {
+            p.extend_from_slice(&w.to_le_bytes());
+        }
+        p.truncate(end);
+    }
+
     /// The value of an entry whose levels were just recorded (see [`Leaf::fixed`]).
     #[inline]
     pub fn fixed_value(&mut self, bits: u64) {
@@ -247,23 +251,7 @@ impl Leaf {
                     return;
                 }
             }
-            let i = match v {
-                Ok(text) => match d.text.get(text) {
-                    Some(&i) => i,
-                    None => {
-                        d.text.insert(text.into(), d.len);
-                        d.page.extend_from_slice(&(text.len() as u32).to_le_bytes());
-                        d.page.extend_from_slice(text);
-                        d.len += 1;
-                        d.len - 1
-                    }
-                },
-                Err(bits) => *d.fixed.entry(bits).or_insert_with(|| {
-                    d.page.extend_from_slice(&bits.to_le_bytes()[..width]);
-                    d.len += 1;
-                    d.len - 1
-                }),
-            };
+            let i = d.index(v, width);
             last = Some((v, i));
             idx.push(i);
         });

@@ -15,13 +15,14 @@
 //! which readers treat as optional).
 
 mod chunk;
+mod dict;
 pub mod leaf;
 mod rle;
 mod stats;
 #[cfg(test)]
 mod tests;
 
-use crate::batch::TextBuf;
+use crate::batch::{hex32_words, uuid_words};
 use crate::record::{EnrichedRecord, Product};
 use crate::schema::file_schema;
 use chunk::Zstd;
@@ -196,16 +197,6 @@ impl FileEncoder {
         r: &EnrichedRecord<'_>,
         layout: &mut Layout,
     ) -> Result<(), ParquetError> {
-        // Id text is written first and read ~40 columns later (see `batch::TextBuf`).
-        let mut ids: [TextBuf<64>; 3] = Default::default();
-        for (buf, hash) in
-            ids.iter_mut()
-                .zip([&r.page_view_id, &r.daily_page_view_id, &r.daily_visitor_id])
-        {
-            buf.put_hex32(hash);
-        }
-        let mut uuid = TextBuf::<40>::default();
-        uuid.put_uuid(&r.event_id);
         let date = crate::time::Date::from_epoch_ms(r.event_ms);
         let l = &mut self.leaves;
         l[0].fixed(int(Some(date.year)));
@@ -253,10 +244,14 @@ impl FileEncoder {
         l[42].fixed(int(Some(i32::from(r.ua.is_bot))));
         l[43].text(text(&r.event_name));
         l[44].text(text(&r.event_data));
-        for (leaf, id) in l[45..48].iter_mut().zip(&ids) {
-            leaf.text_value(&id.0);
+        for (leaf, id) in
+            l[45..48]
+                .iter_mut()
+                .zip([&r.page_view_id, &r.daily_page_view_id, &r.daily_visitor_id])
+        {
+            leaf.text_words(&hex32_words(id), 64);
         }
-        l[48].text_value(&uuid.0[..36]);
+        l[48].text_words(&uuid_words(&r.event_id), 36);
         l[49].text(Some(r.source.as_str()));
         l[50].text(text(&r.client_id));
         l[51].text(text(&r.user_id));

@@ -35,76 +35,13 @@ use parquet::schema::types::SchemaDescPtr;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// Leaf columns of [`file_schema`], in the order [`FileEncoder::append`] fills them.
-const LEAVES: [&str; 66] = [
-    "event_year",
-    "event_month",
-    "event_day",
-    "event_timestamp",
-    "arrival_timestamp",
-    "arrival_delay_ms",
-    "edge_city",
-    "edge_state",
-    "edge_country",
-    "edge_country_code",
-    "edge_latitude",
-    "edge_longitude",
-    "edge_id",
-    "referrer",
-    "referrer_domain_name",
-    "browser_name",
-    "browser_version",
-    "browser_os_name",
-    "browser_os_version",
-    "browser_timezone",
-    "browser_language",
-    "device_type",
-    "device_vendor",
-    "device_outer_resolution",
-    "device_inner_resolution",
-    "device_color_depth",
-    "device_platform",
-    "device_memory",
-    "device_cores",
-    "utm_source",
-    "utm_campaign",
-    "utm_medium",
-    "utm_content",
-    "utm_term",
-    "request_url",
-    "request_path",
-    "request_query_string",
-    "request_bytes",
-    "request_status_code",
-    "request_cache_status",
-    "request_delivery_time_ms",
-    "request_asn",
-    "request_is_bot",
-    "event_name",
-    "event_data",
-    "page_view_id",
-    "daily_page_view_id",
-    "daily_visitor_id",
-    "event_id",
-    "source",
-    "client_id",
-    "user_id",
-    "product_action",
-    "transaction_id",
-    "transaction_revenue",
-    "transaction_tax",
-    "transaction_shipping",
-    "currency_code",
-    "products.list.item.id",
-    "products.list.item.name",
-    "products.list.item.brand",
-    "products.list.item.category",
-    "products.list.item.variant",
-    "products.list.item.price",
-    "products.list.item.quantity",
-    "products.list.item.position",
-];
+/// Leaf columns of [`file_schema`], which [`FileEncoder::append`] fills by position (a drift
+/// between the two fails `tests.rs`, which compares every column with the Arrow path).
+const LEAF_COUNT: usize = 66;
+/// The first leaf of `products`.
 const PRODUCTS: usize = 58;
+/// `event_id`, a zstd column: its level is the level of all.
+const EVENT_ID: usize = 48;
 /// Rows between page-size checks (a page may overshoot its limit by that many rows).
 const CHECK_EVERY: usize = 64;
 
@@ -122,14 +59,15 @@ impl Layout {
     pub fn new(mut props: WriterProperties) -> Result<Self, ParquetError> {
         let arrow = file_schema();
         let schema = Arc::new(ArrowSchemaConverter::new().convert(&arrow)?);
-        let found: Vec<String> = schema.columns().iter().map(|c| c.path().string()).collect();
-        if found != LEAVES {
+        let columns = schema.columns();
+        if columns.len() != LEAF_COUNT || columns[PRODUCTS].path().parts()[0] != "products" {
             return Err(ParquetError::General(format!(
-                "direct encoder: schema leaves {found:?} differ from its layout"
+                "direct encoder: {} leaves in the schema, the layout has {LEAF_COUNT}",
+                columns.len()
             )));
         }
         add_encoded_arrow_schema_to_metadata(&arrow, &mut props);
-        let level = match props.compression(schema.column(48).path()) {
+        let level = match props.compression(schema.column(EVENT_ID).path()) {
             parquet::basic::Compression::ZSTD(l) => l.compression_level(),
             _ => 1,
         };

@@ -41,7 +41,7 @@ fn enrich_leaked(engine: &mut Engine, name: &str) -> EnrichedRecord<'static> {
             position: 1,
         },
     ) {
-        Outcome::Ok(r) => *r,
+        Outcome::Ok(r) => r,
         other => panic!("{name}: expected Ok, got {other:?}"),
     }
 }

@@ -209,7 +209,7 @@ pub fn map_collect<'a>(ctx: &mut Context, env: &Envelope<'a>, geo: Geo<'a>) -> M
     let ua = ctx.user_agent(raw_ua);
     let user_id = text(&o, "uid").map(|u| Cow::Owned(u.to_lowercase()));
 
-    Ok(Outcome::Ok(Box::new(EnrichedRecord {
+    Ok(Outcome::Ok(EnrichedRecord {
         event_id: env.event_id,
         source: Source::Collect,
         domain_name: Cow::Owned(domain),
@@ -241,5 +241,5 @@ pub fn map_collect<'a>(ctx: &mut Context, env: &Envelope<'a>, geo: Geo<'a>) -> M
         client_id: Some(Cow::Owned(cid.to_lowercase())),
         user_id,
         commerce,
-    })))
+    }))
 }

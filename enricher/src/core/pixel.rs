@@ -214,7 +214,7 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
         None => ctx.user_agent(hit.raw_ua),
     };
 
-    Ok(Outcome::Ok(Box::new(EnrichedRecord {
+    Ok(Outcome::Ok(EnrichedRecord {
         event_id: hit.event_id,
         source: hit.source,
         domain_name: domain,
@@ -241,5 +241,5 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
         client_id: None,
         user_id: None,
         commerce: Default::default(),
-    })))
+    }))
 }

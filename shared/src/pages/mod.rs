@@ -40,6 +40,12 @@ use std::sync::Arc;
 const LEAF_COUNT: usize = 66;
 /// The first leaf of `products`.
 const PRODUCTS: usize = 58;
+/// Leaves that only `/collect` hits fill (`client_id` … `currency`): null together in every
+/// pixel and CloudFront row.
+const COLLECT: std::ops::Range<usize> = 50..58;
+/// Null groups: leaves counted while null together, levelled in bulk (see
+/// [`FileEncoder::flush_nulls`]).
+const GROUPS: [std::ops::Range<usize>; 2] = [COLLECT, PRODUCTS..LEAF_COUNT];
 /// `event_id`, a zstd column: its level is the level of all.
 const EVENT_ID: usize = 48;
 /// Rows between page-size checks (a page may overshoot its limit by that many rows).
@@ -95,8 +101,9 @@ impl Layout {
 pub struct FileEncoder {
     leaves: Vec<Leaf>,
     rows: usize,
-    /// Trailing rows without products whose levels are not written yet.
-    null_products: usize,
+    /// Per null group ([`GROUPS`]): trailing rows in which the whole group is null, whose
+    /// levels are not written yet.
+    nulls: [usize; 2],
     writer: Option<SerializedFileWriter<Vec<u8>>>,
 }
 
@@ -124,7 +131,7 @@ impl FileEncoder {
         Ok(FileEncoder {
             leaves,
             rows: 0,
-            null_products: 0,
+            nulls: [0; 2],
             writer: None,
         })
     }
@@ -191,23 +198,38 @@ impl FileEncoder {
         }
         l[48].text_words(&uuid_words(&r.event_id), 36);
         l[49].text(Some(r.source.as_str()));
-        l[50].text(text(&r.client_id));
-        l[51].text(text(&r.user_id));
-        l[52].text(text(&r.commerce.product_action));
-        l[53].text(text(&r.commerce.transaction_id));
-        l[54].fixed(float(r.commerce.revenue));
-        l[55].fixed(float(r.commerce.tax));
-        l[56].fixed(float(r.commerce.shipping));
-        l[57].text(text(&r.commerce.currency));
-        if r.commerce.products.is_empty() {
-            self.null_products += 1;
+        let c = &r.commerce;
+        if r.client_id.is_none()
+            && r.user_id.is_none()
+            && c.product_action.is_none()
+            && c.transaction_id.is_none()
+            && c.revenue.is_none()
+            && c.tax.is_none()
+            && c.shipping.is_none()
+            && c.currency.is_none()
+        {
+            self.nulls[0] += 1;
         } else {
-            self.flush_null_products();
-            append_products(&mut self.leaves[PRODUCTS..], &r.commerce.products);
+            self.flush_group(0);
+            let l = &mut self.leaves;
+            l[50].text(text(&r.client_id));
+            l[51].text(text(&r.user_id));
+            l[52].text(text(&c.product_action));
+            l[53].text(text(&c.transaction_id));
+            l[54].fixed(float(c.revenue));
+            l[55].fixed(float(c.tax));
+            l[56].fixed(float(c.shipping));
+            l[57].text(text(&c.currency));
+        }
+        if c.products.is_empty() {
+            self.nulls[1] += 1;
+        } else {
+            self.flush_group(1);
+            append_products(&mut self.leaves[PRODUCTS..], &c.products);
         }
         self.rows += 1;
         if self.rows.is_multiple_of(CHECK_EVERY) {
-            self.flush_null_products();
+            self.flush_nulls();
             for leaf in &mut self.leaves {
                 leaf.maybe_close_page(&layout.limits, self.rows, &mut layout.zstd)?;
             }
@@ -233,17 +255,26 @@ impl FileEncoder {
             .sum::<usize>()
     }
 
-    /// Rows without products are counted, not levelled one by one (8 leaves × 2 levels per
-    /// row, for a column that is null in nearly every row): their levels are added in bulk.
-    fn flush_null_products(&mut self) {
-        for leaf in &mut self.leaves[PRODUCTS..] {
-            leaf.top_nulls(self.null_products);
+    /// Rows in which a whole null group is null are counted, not levelled one leaf at a time
+    /// (`products`: 8 leaves × 2 levels per row, null in nearly every row; the `/collect`
+    /// fields: 8 leaves, null in every pixel row): their levels are added in bulk.
+    fn flush_nulls(&mut self) {
+        for g in 0..GROUPS.len() {
+            self.flush_group(g);
         }
-        self.null_products = 0;
+    }
+
+    fn flush_group(&mut self, g: usize) {
+        let n = std::mem::take(&mut self.nulls[g]);
+        if n > 0 {
+            for leaf in &mut self.leaves[GROUPS[g].clone()] {
+                leaf.top_nulls(n);
+            }
+        }
     }
 
     fn close_row_group(&mut self, layout: &mut Layout) -> Result<(), ParquetError> {
-        self.flush_null_products();
+        self.flush_nulls();
         let chunks = self
             .leaves
             .iter_mut()

@@ -60,7 +60,10 @@ fn record(g: &mut Rng, i: i64) -> EnrichedRecord<'static> {
         device_vendor: g.text(2, 5).map(|c| Arc::from(c.as_ref())),
         is_bot: g.below(9) == 0,
     };
-    let n_products = [0, 0, 0, 1, 2, 3][g.below(6) as usize];
+    // Two rows in three are pixel-like: every `/collect` field null (the encoder counts
+    // those rows and levels them in bulk).
+    let collect = g.below(3) == 0;
+    let n_products = [0, 0, 0, 1, 2, 3][g.below(6) as usize] * usize::from(collect);
     let products = (0..n_products)
         .map(|_| Product {
             id: g.text(4, 20),
@@ -125,15 +128,15 @@ fn record(g: &mut Rng, i: i64) -> EnrichedRecord<'static> {
         page_view_id: h(g),
         daily_page_view_id: h(g),
         daily_visitor_id: if g.below(3) == 0 { [7; 32] } else { h(g) },
-        client_id: g.text(3, 50),
-        user_id: g.text(5, 10),
+        client_id: g.text(3, 50).filter(|_| collect),
+        user_id: g.text(5, 10).filter(|_| collect),
         commerce: Commerce {
-            product_action: g.text(3, 3),
-            transaction_id: g.text(3, 0),
-            revenue: g.float(3),
-            tax: g.float(3),
-            shipping: None,
-            currency: g.text(3, 2),
+            product_action: g.text(3, 3).filter(|_| collect),
+            transaction_id: g.text(3, 0).filter(|_| collect),
+            revenue: g.float(3).filter(|_| collect),
+            tax: g.float(3).filter(|_| collect),
+            shipping: (g.below(4) == 0).then_some(4.5).filter(|_| collect),
+            currency: g.text(3, 2).filter(|_| collect),
             products,
         },
     }

@@ -43,9 +43,13 @@ const PRODUCTS: usize = 58;
 /// Leaves that only `/collect` hits fill (`client_id` … `currency`): null together in every
 /// pixel and CloudFront row.
 const COLLECT: std::ops::Range<usize> = 50..58;
+/// The five UTM leaves: null together unless a session came from a campaign.
+const UTM: std::ops::Range<usize> = 29..34;
+/// `event_name`, `event_data`: null together in every pageview.
+const EVENT: std::ops::Range<usize> = 43..45;
 /// Null groups: leaves counted while null together, levelled in bulk (see
 /// [`FileEncoder::flush_nulls`]).
-const GROUPS: [std::ops::Range<usize>; 2] = [COLLECT, PRODUCTS..LEAF_COUNT];
+const GROUPS: [std::ops::Range<usize>; 4] = [COLLECT, PRODUCTS..LEAF_COUNT, UTM, EVENT];
 /// `event_id`, a zstd column: its level is the level of all.
 const EVENT_ID: usize = 48;
 /// Rows between page-size checks (a page may overshoot its limit by that many rows).
@@ -103,7 +107,7 @@ pub struct FileEncoder {
     rows: usize,
     /// Per null group ([`GROUPS`]): trailing rows in which the whole group is null, whose
     /// levels are not written yet.
-    nulls: [usize; 2],
+    nulls: [usize; GROUPS.len()],
     writer: Option<SerializedFileWriter<Vec<u8>>>,
 }
 
@@ -131,7 +135,7 @@ impl FileEncoder {
         Ok(FileEncoder {
             leaves,
             rows: 0,
-            nulls: [0; 2],
+            nulls: [0; GROUPS.len()],
             writer: None,
         })
     }
@@ -173,11 +177,24 @@ impl FileEncoder {
         l[26].text(text(&r.client.platform));
         l[27].fixed(float(r.client.memory));
         l[28].fixed(int(r.client.cores));
-        l[29].text(text(&r.utm.source));
-        l[30].text(text(&r.utm.campaign));
-        l[31].text(text(&r.utm.medium));
-        l[32].text(text(&r.utm.content));
-        l[33].text(text(&r.utm.term));
+        let u = &r.utm;
+        if u.source.is_none()
+            && u.campaign.is_none()
+            && u.medium.is_none()
+            && u.content.is_none()
+            && u.term.is_none()
+        {
+            self.nulls[2] += 1;
+        } else {
+            self.flush_group(2);
+            let l = &mut self.leaves;
+            l[29].text(text(&u.source));
+            l[30].text(text(&u.campaign));
+            l[31].text(text(&u.medium));
+            l[32].text(text(&u.content));
+            l[33].text(text(&u.term));
+        }
+        let l = &mut self.leaves;
         l[34].text(text(&r.request.url));
         l[35].text(text(&r.request.path));
         l[36].text(text(&r.request.query_string));
@@ -187,8 +204,14 @@ impl FileEncoder {
         l[40].fixed(int(r.request.delivery_time_ms));
         l[41].fixed(r.request.asn.map(|v| v as u64));
         l[42].fixed(int(Some(i32::from(r.ua.is_bot))));
-        l[43].text(text(&r.event_name));
-        l[44].text(text(&r.event_data));
+        if r.event_name.is_none() && r.event_data.is_none() {
+            self.nulls[3] += 1;
+        } else {
+            self.flush_group(3);
+            self.leaves[43].text(text(&r.event_name));
+            self.leaves[44].text(text(&r.event_data));
+        }
+        let l = &mut self.leaves;
         for (leaf, id) in
             l[45..48]
                 .iter_mut()

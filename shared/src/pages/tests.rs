@@ -63,6 +63,8 @@ fn record(g: &mut Rng, i: i64) -> EnrichedRecord<'static> {
     // Two rows in three are pixel-like: every `/collect` field null (the encoder counts
     // those rows and levels them in bulk).
     let collect = g.below(3) == 0;
+    // Likewise UTM (most rows) and the event fields (pageviews).
+    let (campaign, event) = (g.below(3) == 0, g.below(2) == 0);
     let n_products = [0, 0, 0, 1, 2, 3][g.below(6) as usize] * usize::from(collect);
     let products = (0..n_products)
         .map(|_| Product {
@@ -107,11 +109,11 @@ fn record(g: &mut Rng, i: i64) -> EnrichedRecord<'static> {
             cores: g.num(2, 8),
         },
         utm: Utm {
-            source: g.text(8, 3),
+            source: g.text(8, 3).filter(|_| campaign),
             campaign: None,
-            medium: g.text(9, 2),
+            medium: g.text(9, 2).filter(|_| campaign),
             content: None,
-            term: g.text(20, 0),
+            term: g.text(20, 0).filter(|_| campaign),
         },
         request: RequestInfo {
             url: g.text(5, 200),
@@ -123,8 +125,8 @@ fn record(g: &mut Rng, i: i64) -> EnrichedRecord<'static> {
             delivery_time_ms: g.num(3, 100),
             asn: g.num(3, 70_000).map(|v| i64::from(v) * 1_000_003),
         },
-        event_name: g.text(2, 6),
-        event_data: g.text(4, 0),
+        event_name: g.text(2, 6).filter(|_| event),
+        event_data: g.text(4, 0).filter(|_| event),
         page_view_id: h(g),
         daily_page_view_id: h(g),
         daily_visitor_id: if g.below(3) == 0 { [7; 32] } else { h(g) },

@@ -112,6 +112,11 @@ impl Leaf {
         })
     }
 
+    /// Marks the column's values as distinct hex ids (see [`Chunk::distinct_hex`]).
+    pub fn distinct_hex(&mut self) {
+        self.chunk.distinct_hex = true;
+    }
+
     /// Maximum definition level (0 for a required column).
     pub fn max_def(&self) -> i16 {
         self.h.max_def
@@ -288,7 +293,8 @@ impl Leaf {
             return Ok(());
         }
         self.page_stats();
-        let mut body = Vec::with_capacity(self.h.plain.len() + self.h.defs.len() / 4 + 16);
+        let mut body = z.take_body();
+        body.reserve(self.h.plain.len() + self.h.defs.len() / 4 + 16);
         if self.max_rep > 0 {
             put_levels(&self.reps, self.max_rep, &mut body);
         }

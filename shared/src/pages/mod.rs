@@ -16,6 +16,7 @@
 
 mod chunk;
 mod dict;
+mod hexzstd;
 pub mod leaf;
 mod rle;
 mod stats;
@@ -50,6 +51,9 @@ const EVENT: std::ops::Range<usize> = 43..45;
 /// Null groups: leaves counted while null together, levelled in bulk (see
 /// [`FileEncoder::flush_nulls`]).
 const GROUPS: [std::ops::Range<usize>; 4] = [COLLECT, PRODUCTS..LEAF_COUNT, UTM, EVENT];
+/// `page_view_id`: SHA-256 hex of a hit, distinct in every row (`daily_page_view_id` is not:
+/// every hit of one page view on one day shares it, and libzstd's matches find those).
+const PAGE_VIEW_ID: usize = 45;
 /// `event_id`, a zstd column: its level is the level of all.
 const EVENT_ID: usize = 48;
 /// Rows between page-size checks (a page may overshoot its limit by that many rows).
@@ -70,7 +74,10 @@ impl Layout {
         let arrow = file_schema();
         let schema = Arc::new(ArrowSchemaConverter::new().convert(&arrow)?);
         let columns = schema.columns();
-        if columns.len() != LEAF_COUNT || columns[PRODUCTS].path().parts()[0] != "products" {
+        if columns.len() != LEAF_COUNT
+            || columns[PRODUCTS].path().parts()[0] != "products"
+            || columns[PAGE_VIEW_ID].name() != "page_view_id"
+        {
             return Err(ParquetError::General(format!(
                 "direct encoder: {} leaves in the schema, the layout has {LEAF_COUNT}",
                 columns.len()
@@ -126,12 +133,13 @@ fn float(v: Option<f64>) -> Option<u64> {
 impl FileEncoder {
     /// An empty file.
     pub fn new(layout: &Layout) -> Result<Self, ParquetError> {
-        let leaves = layout
+        let mut leaves = layout
             .schema
             .columns()
             .iter()
             .map(|c| Leaf::new(c.clone(), &layout.props))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        leaves[PAGE_VIEW_ID].distinct_hex();
         Ok(FileEncoder {
             leaves,
             rows: 0,

@@ -153,16 +153,50 @@ impl Chunk {
         z: &mut Zstd,
     ) -> Result<(), ParquetError> {
         let raw = body.len();
-        let compressed = matches!(self.compression, Compression::ZSTD(_));
+        if !matches!(self.compression, Compression::ZSTD(_)) {
+            let buf = Bytes::from(body);
+            let kept = buf.clone();
+            self.frame(kind, buf, raw)?;
+            z.give_body(reclaim(kept));
+            return Ok(());
+        }
         let hex = self.distinct_hex || matches!(kind, PageKind::Dictionary { .. });
-        let buf = Bytes::from(if compressed {
-            let out = z.compress(&body, hex)?;
-            z.give_body(body);
-            out
-        } else {
-            body
-        });
+        let out = z.compress(&body, hex)?;
+        z.give_body(body);
+        self.frame_compressed(kind, out, raw, z)
+    }
+
+    /// Appends a PLAIN data page whose values are the lowercase hex of `digests` (32 bytes
+    /// each), its zstd frame written by [`super::hexzstd::encode_digests`].
+    pub fn write_digests(&mut self, digests: &[u8], z: &mut Zstd) -> Result<(), ParquetError> {
+        let mut out = std::mem::take(&mut z.out);
+        out.clear();
+        let raw = super::hexzstd::encode_digests(digests, &mut out);
+        let kind = PageKind::Data {
+            values: (digests.len() / 32) as u32,
+            encoding: Encoding::PLAIN,
+        };
+        self.frame_compressed(kind, out, raw, z)
+    }
+
+    /// Frames compressed page bytes lent by `z` (given back after).
+    fn frame_compressed(
+        &mut self,
+        kind: PageKind,
+        out: Vec<u8>,
+        raw: usize,
+        z: &mut Zstd,
+    ) -> Result<(), ParquetError> {
+        let buf = Bytes::from(out);
         let kept = buf.clone();
+        self.frame(kind, buf, raw)?;
+        z.out = reclaim(kept);
+        Ok(())
+    }
+
+    /// Appends page bytes `buf` (compressed as the chunk is; `raw` bytes before), framed as
+    /// `kind`.
+    fn frame(&mut self, kind: PageKind, buf: Bytes, raw: usize) -> Result<(), ParquetError> {
         let page = match kind {
             PageKind::Data { values, encoding } => {
                 self.entries += i64::from(values);
@@ -193,15 +227,15 @@ impl Chunk {
             SerializedPageWriter::new(&mut sink).write_page(CompressedPage::new(page, raw))?;
         sink.flush()?;
         drop(sink);
-        if compressed {
-            z.out = reclaim(kept);
-        } else {
-            z.give_body(reclaim(kept));
-        }
         self.uncompressed += spec.uncompressed_size as i64;
         self.len += framed.len();
         self.pages.push(framed);
         Ok(())
+    }
+
+    /// Whether pages are zstd-compressed.
+    pub fn zstd(&self) -> bool {
+        matches!(self.compression, Compression::ZSTD(_))
     }
 
     /// The chunk's bytes (dictionary page first, when `dictionary` holds one) and metadata,

@@ -61,6 +61,9 @@ pub struct Leaf {
     page_start: usize,
     stats: Option<Stats>,
     nulls: u64,
+    /// Values arrive as 32-byte digests and are kept so ([`Leaf::digest`]); their pages are
+    /// written by [`Chunk::write_digests`] without the hex ever being spelled out.
+    digests: bool,
     chunk: Chunk,
 }
 
@@ -108,13 +111,30 @@ impl Leaf {
             page_start: 0,
             stats,
             nulls: 0,
+            digests: false,
             chunk: Chunk::new(descr.clone(), props.compression(path))?,
         })
     }
 
-    /// Marks the column's values as distinct hex ids (see [`Chunk::distinct_hex`]).
+    /// Marks the column's values as distinct hex ids (see [`Chunk::distinct_hex`]). A required
+    /// PLAIN zstd column without statistics then keeps the digests themselves.
     pub fn distinct_hex(&mut self) {
         self.chunk.distinct_hex = true;
+        self.digests = self.mode == Mode::Plain
+            && self.h.max_def == 0
+            && self.h.width == 0
+            && self.stats.is_none()
+            && self.chunk.zstd();
+    }
+
+    /// One required value: the lowercase hex of a 32-byte digest.
+    #[inline]
+    pub fn digest(&mut self, d: &[u8; 32]) {
+        if self.digests {
+            self.h.plain.extend_from_slice(d);
+        } else {
+            self.text_words(&crate::batch::hex32_words(d), 64);
+        }
     }
 
     /// Maximum definition level (0 for a required column).
@@ -290,6 +310,11 @@ impl Leaf {
         };
         self.page_start = rows;
         if values == 0 {
+            return Ok(());
+        }
+        if self.digests {
+            self.chunk.write_digests(&self.h.plain, z)?;
+            self.h.plain.clear();
             return Ok(());
         }
         self.page_stats();

@@ -220,10 +220,10 @@ impl FileEncoder {
             self.leaves[44].text(text(&r.event_data));
         }
         let l = &mut self.leaves;
-        for (leaf, id) in
-            l[45..48]
-                .iter_mut()
-                .zip([&r.page_view_id, &r.daily_page_view_id, &r.daily_visitor_id])
+        l[PAGE_VIEW_ID].digest(&r.page_view_id);
+        for (leaf, id) in l[46..48]
+            .iter_mut()
+            .zip([&r.daily_page_view_id, &r.daily_visitor_id])
         {
             leaf.text_words(&hex32_words(id), 64);
         }

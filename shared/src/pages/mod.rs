@@ -49,8 +49,19 @@ const UTM: std::ops::Range<usize> = 29..34;
 /// `event_name`, `event_data`: null together in every pageview.
 const EVENT: std::ops::Range<usize> = 43..45;
 /// Null groups: leaves counted while null together, levelled in bulk (see
-/// [`FileEncoder::flush_nulls`]).
-const GROUPS: [std::ops::Range<usize>; 4] = [COLLECT, PRODUCTS..LEAF_COUNT, UTM, EVENT];
+/// [`FileEncoder::flush_nulls`]), indexed by the `G_*` constants.
+const GROUPS: [std::ops::Range<usize>; 4] = {
+    let mut g = [0..0, 0..0, 0..0, 0..0];
+    g[G_COLLECT] = COLLECT;
+    g[G_PRODUCTS] = PRODUCTS..LEAF_COUNT;
+    g[G_UTM] = UTM;
+    g[G_EVENT] = EVENT;
+    g
+};
+const G_COLLECT: usize = 0;
+const G_PRODUCTS: usize = 1;
+const G_UTM: usize = 2;
+const G_EVENT: usize = 3;
 /// `page_view_id`: SHA-256 hex of a hit, distinct in every row (`daily_page_view_id` is not:
 /// every hit of one page view on one day shares it, and libzstd's matches find those).
 const PAGE_VIEW_ID: usize = 45;
@@ -192,9 +203,9 @@ impl FileEncoder {
             && u.content.is_none()
             && u.term.is_none()
         {
-            self.nulls[2] += 1;
+            self.nulls[G_UTM] += 1;
         } else {
-            self.flush_group(2);
+            self.flush_group(G_UTM);
             let l = &mut self.leaves;
             l[29].text(text(&u.source));
             l[30].text(text(&u.campaign));
@@ -213,9 +224,9 @@ impl FileEncoder {
         l[41].fixed(r.request.asn.map(|v| v as u64));
         l[42].fixed(int(Some(i32::from(r.ua.is_bot))));
         if r.event_name.is_none() && r.event_data.is_none() {
-            self.nulls[3] += 1;
+            self.nulls[G_EVENT] += 1;
         } else {
-            self.flush_group(3);
+            self.flush_group(G_EVENT);
             self.leaves[43].text(text(&r.event_name));
             self.leaves[44].text(text(&r.event_data));
         }
@@ -239,9 +250,9 @@ impl FileEncoder {
             && c.shipping.is_none()
             && c.currency.is_none()
         {
-            self.nulls[0] += 1;
+            self.nulls[G_COLLECT] += 1;
         } else {
-            self.flush_group(0);
+            self.flush_group(G_COLLECT);
             let l = &mut self.leaves;
             l[50].text(text(&r.client_id));
             l[51].text(text(&r.user_id));
@@ -253,9 +264,9 @@ impl FileEncoder {
             l[57].text(text(&c.currency));
         }
         if c.products.is_empty() {
-            self.nulls[1] += 1;
+            self.nulls[G_PRODUCTS] += 1;
         } else {
-            self.flush_group(1);
+            self.flush_group(G_PRODUCTS);
             append_products(&mut self.leaves[PRODUCTS..], &c.products);
         }
         self.rows += 1;

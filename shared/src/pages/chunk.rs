@@ -94,6 +94,14 @@ pub enum PageKind {
     },
 }
 
+/// A chunk's dictionary, for [`Chunk::finish`].
+pub enum DictPage {
+    /// `values` entries, PLAIN-encoded.
+    Plain(u32, Vec<u8>),
+    /// 32-byte digests standing for their lowercase hex (see [`Chunk::write_digests`]).
+    Digests(Vec<u8>),
+}
+
 /// Pages written so far for one column chunk.
 pub struct Chunk {
     descr: ColumnDescPtr,
@@ -166,15 +174,26 @@ impl Chunk {
         self.frame_compressed(kind, out, raw, z)
     }
 
-    /// Appends a PLAIN data page whose values are the lowercase hex of `digests` (32 bytes
-    /// each), its zstd frame written by [`super::hexzstd::encode_digests`].
-    pub fn write_digests(&mut self, digests: &[u8], z: &mut Zstd) -> Result<(), ParquetError> {
+    /// Appends a PLAIN page (a dictionary page when `dictionary`) whose values are the
+    /// lowercase hex of `digests` (32 bytes each), its zstd frame written by
+    /// [`super::hexzstd::encode_digests`].
+    pub fn write_digests(
+        &mut self,
+        dictionary: bool,
+        digests: &[u8],
+        z: &mut Zstd,
+    ) -> Result<(), ParquetError> {
         let mut out = std::mem::take(&mut z.out);
         out.clear();
         let raw = super::hexzstd::encode_digests(digests, &mut out);
-        let kind = PageKind::Data {
-            values: (digests.len() / 32) as u32,
-            encoding: Encoding::PLAIN,
+        let values = (digests.len() / 32) as u32;
+        let kind = if dictionary {
+            PageKind::Dictionary { values }
+        } else {
+            PageKind::Data {
+                values,
+                encoding: Encoding::PLAIN,
+            }
         };
         self.frame_compressed(kind, out, raw, z)
     }
@@ -242,14 +261,19 @@ impl Chunk {
     /// offsets relative to the chunk's start; `self` is left empty for the next chunk.
     pub fn finish(
         &mut self,
-        dictionary: Option<(u32, Vec<u8>)>,
+        dictionary: Option<DictPage>,
         stats: Option<(&mut Stats, u64)>,
         z: &mut Zstd,
     ) -> Result<(Bytes, ColumnCloseResult), ParquetError> {
         let mut dict_offset = None;
         let mut data_offset = 0;
-        if let Some((values, body)) = dictionary {
-            self.write(PageKind::Dictionary { values }, body, z)?;
+        if let Some(page) = dictionary {
+            match page {
+                DictPage::Plain(values, body) => {
+                    self.write(PageKind::Dictionary { values }, body, z)?;
+                }
+                DictPage::Digests(digests) => self.write_digests(true, &digests, z)?,
+            }
             // Written last, placed first.
             if let Some(dict) = self.pages.pop() {
                 data_offset = dict.len() as i64;

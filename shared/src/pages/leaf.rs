@@ -6,7 +6,7 @@
 //! row, across 66 columns of ~100 partitions, every lookup missed the cache, and enrich +
 //! encode was 17 % slower than through Arrow builders: BENCHMARKS.md 2026-11-25.)
 
-use super::chunk::{Chunk, PageKind, Zstd};
+use super::chunk::{Chunk, DictPage, PageKind, Zstd};
 use super::dict::Dict;
 use super::rle::{bit_width, delta_binary_packed, put_levels, rle_hybrid};
 use super::stats::Stats;
@@ -116,11 +116,12 @@ impl Leaf {
         })
     }
 
-    /// Marks the column's values as distinct hex ids (see [`Chunk::distinct_hex`]). A required
-    /// PLAIN zstd column without statistics then keeps the digests themselves.
-    pub fn distinct_hex(&mut self) {
-        self.chunk.distinct_hex = true;
-        self.digests = self.mode == Mode::Plain
+    /// Marks the column's values as the lowercase hex of 32-byte digests (and, when
+    /// `distinct`, distinct in every row: see [`Chunk::distinct_hex`]). A required zstd column
+    /// without statistics then keeps the digests themselves, as dictionary keys too.
+    pub fn hex_digests(&mut self, distinct: bool) {
+        self.chunk.distinct_hex = distinct;
+        self.digests = self.mode != Mode::Delta
             && self.h.max_def == 0
             && self.h.width == 0
             && self.stats.is_none()
@@ -266,6 +267,11 @@ impl Leaf {
     fn intern_page(&mut self) -> Vec<u32> {
         let mut idx = Vec::with_capacity(self.h.plain.len() / usize::from(self.h.width.max(4)));
         let mut d = std::mem::take(&mut self.dict);
+        if self.digests {
+            idx.extend(self.h.plain.chunks_exact(32).map(|k| d.index(Ok(k), 0)));
+            self.dict = d;
+            return idx;
+        }
         let width = usize::from(self.h.width);
         let mut last: Option<(Result<&[u8], u64>, u32)> = None;
         self.for_each_value(|v| {
@@ -312,10 +318,19 @@ impl Leaf {
         if values == 0 {
             return Ok(());
         }
-        if self.digests {
-            self.chunk.write_digests(&self.h.plain, z)?;
-            self.h.plain.clear();
-            return Ok(());
+        if self.digests && self.mode == Mode::Plain {
+            if self.chunk.distinct_hex {
+                self.chunk.write_digests(false, &self.h.plain, z)?;
+                self.h.plain.clear();
+                return Ok(());
+            }
+            // Values that repeat: libzstd's matches find the repeats, so the hex is spelled.
+            let digests = std::mem::take(&mut self.h.plain);
+            self.h.plain.reserve(digests.len() / 32 * 68);
+            for d in digests.chunks_exact(32) {
+                let d: &[u8; 32] = d.try_into().unwrap_or(&[0; 32]);
+                self.text_words(&crate::batch::hex32_words(d), 64);
+            }
         }
         self.page_stats();
         let mut body = z.take_body();
@@ -356,7 +371,13 @@ impl Leaf {
         self.reps.clear();
         self.h.plain.clear();
         // A dictionary over its limit: this chunk's next pages are PLAIN (as parquet-rs does).
-        if self.mode == Mode::Dict && self.dict.page.len() > limits.dict_bytes {
+        // (Digest keys take 36 bytes here, for 68 in the page written.)
+        let dict_bytes = if self.digests {
+            self.dict.page.len() / 36 * 68
+        } else {
+            self.dict.page.len()
+        };
+        if self.mode == Mode::Dict && dict_bytes > limits.dict_bytes {
             self.mode = Mode::Plain;
         }
         Ok(())
@@ -372,7 +393,20 @@ impl Leaf {
     ) -> Result<(Bytes, ColumnCloseResult), ParquetError> {
         self.close_page(limits, rows, z)?;
         let dict = std::mem::take(&mut self.dict);
-        let dictionary = self.dict_used.then_some((dict.len, dict.page));
+        let dictionary = self.dict_used.then(|| {
+            if self.digests {
+                // Keys are stored u32 length + digest: keep the digests.
+                DictPage::Digests(
+                    dict.page
+                        .chunks_exact(36)
+                        .flat_map(|k| &k[4..])
+                        .copied()
+                        .collect(),
+                )
+            } else {
+                DictPage::Plain(dict.len, dict.page)
+            }
+        });
         let stats = self.stats.as_mut().map(|s| (s, self.nulls));
         let out = self.chunk.finish(dictionary, stats, z)?;
         self.dict_used = false;

@@ -23,7 +23,7 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-use crate::batch::{hex32_words, uuid_words};
+use crate::batch::uuid_words;
 use crate::record::{EnrichedRecord, Product};
 use crate::schema::file_schema;
 use chunk::Zstd;
@@ -65,6 +65,9 @@ const G_EVENT: usize = 3;
 /// `page_view_id`: SHA-256 hex of a hit, distinct in every row (`daily_page_view_id` is not:
 /// every hit of one page view on one day shares it, and libzstd's matches find those).
 const PAGE_VIEW_ID: usize = 45;
+/// `daily_page_view_id`, `daily_visitor_id`: SHA-256 hex too, repeating across rows.
+const DAILY_PAGE_VIEW_ID: usize = 46;
+const DAILY_VISITOR_ID: usize = 47;
 /// `event_id`, a zstd column: its level is the level of all.
 const EVENT_ID: usize = 48;
 /// Rows between page-size checks (a page may overshoot its limit by that many rows).
@@ -88,6 +91,8 @@ impl Layout {
         if columns.len() != LEAF_COUNT
             || columns[PRODUCTS].path().parts()[0] != "products"
             || columns[PAGE_VIEW_ID].name() != "page_view_id"
+            || columns[DAILY_PAGE_VIEW_ID].name() != "daily_page_view_id"
+            || columns[DAILY_VISITOR_ID].name() != "daily_visitor_id"
         {
             return Err(ParquetError::General(format!(
                 "direct encoder: {} leaves in the schema, the layout has {LEAF_COUNT}",
@@ -150,7 +155,9 @@ impl FileEncoder {
             .iter()
             .map(|c| Leaf::new(c.clone(), &layout.props))
             .collect::<Result<Vec<_>, _>>()?;
-        leaves[PAGE_VIEW_ID].distinct_hex();
+        leaves[PAGE_VIEW_ID].hex_digests(true);
+        leaves[DAILY_PAGE_VIEW_ID].hex_digests(false);
+        leaves[DAILY_VISITOR_ID].hex_digests(false);
         Ok(FileEncoder {
             leaves,
             rows: 0,
@@ -232,12 +239,8 @@ impl FileEncoder {
         }
         let l = &mut self.leaves;
         l[PAGE_VIEW_ID].digest(&r.page_view_id);
-        for (leaf, id) in l[46..48]
-            .iter_mut()
-            .zip([&r.daily_page_view_id, &r.daily_visitor_id])
-        {
-            leaf.text_words(&hex32_words(id), 64);
-        }
+        l[DAILY_PAGE_VIEW_ID].digest(&r.daily_page_view_id);
+        l[DAILY_VISITOR_ID].digest(&r.daily_visitor_id);
         l[48].text_words(&uuid_words(&r.event_id), 36);
         l[49].text(Some(r.source.as_str()));
         let c = &r.commerce;

@@ -11,13 +11,16 @@ use parquet::schema::types::ColumnPath;
 
 /// Columns whose values are (nearly) unique per row: a dictionary never pays off, and trying
 /// one costs a hash-table insert per value until the dictionary page overflows.
+/// (`daily_page_view_id` is not one: a fifth of its values repeat, every hit of a page view
+/// sharing it. Since the direct encoder keys its dictionary by the 32-byte digest and writes
+/// the dictionary page without libzstd, a dictionary there is 2 % faster in enrich + encode
+/// for 0.2–0.5 % larger files; BENCHMARKS.md 2026-11-25, midday.)
 pub const HIGH_CARDINALITY_COLUMNS: &[&str] = &[
     "event_timestamp",
     "arrival_timestamp",
     "arrival_delay_ms",
     "request_query_string",
     "page_view_id",
-    "daily_page_view_id",
     "event_id",
 ];
 

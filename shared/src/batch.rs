@@ -66,6 +66,26 @@ impl<const N: usize> TextBuf<N> {
     }
 }
 
+/// Digit values of hex characters (lower case; upper case too when `upper`); 0xFF for
+/// anything else.
+pub const fn hex_digit_values(upper: bool) -> [u8; 256] {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        if upper {
+            t[b'A' as usize + i] = 10 + i as u8;
+        }
+        i += 1;
+    }
+    t
+}
+
 /// The 64 lower-case hex digits of a 32-byte hash as 8 little-endian words.
 pub fn hex32_words(bytes: &[u8; 32]) -> [u64; 8] {
     std::array::from_fn(|i| hex_word(&bytes[4 * i..4 * i + 4]))

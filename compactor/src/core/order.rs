@@ -81,27 +81,8 @@ pub fn hex_visitor(id: &str) -> Option<[u64; 4]> {
     Some(out)
 }
 
-/// Digit values of hex characters; 0xff for anything else.
-const fn hex_table(upper: bool) -> [u8; 256] {
-    let mut t = [0xffu8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        if upper {
-            t[b'A' as usize + i] = 10 + i as u8;
-        }
-        i += 1;
-    }
-    t
-}
-
-static LOWER_HEX: [u8; 256] = hex_table(false);
-static ANY_HEX: [u8; 256] = hex_table(true);
+static LOWER_HEX: [u8; 256] = shared::batch::hex_digit_values(false);
+static ANY_HEX: [u8; 256] = shared::batch::hex_digit_values(true);
 
 /// Up to 16 hex digits as a number; branch-free per digit (this runs for every input row).
 fn hex_word(digits: &[u8], table: &[u8; 256]) -> Option<u64> {

@@ -29,20 +29,7 @@ const RLE_CODES: [u8; 3] = [25, 6, 1];
 const SEQUENCE_BITS: u32 = 7 << 6;
 
 /// Digit value of each byte, or 0xFF for a byte that is not a lowercase hex digit.
-const NIBBLE: [u8; 256] = {
-    let mut t = [0xFF; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
+const NIBBLE: [u8; 256] = crate::batch::hex_digit_values(false);
 
 /// The Huffman tree description: direct 4-bit weights for symbols 0..=101 (header byte 127 +
 /// 102), weight 1 (a 4-bit code) for `0`–`9` and `a`–`e`; `f` (102), the last symbol, gets the

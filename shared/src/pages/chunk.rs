@@ -56,8 +56,7 @@ impl Zstd {
     }
 
     /// Compresses `data` into the output buffer (with [`super::hexzstd`] when `hex` and the
-    /// page is of that shape), which is returned (give it back with
-    /// [`Zstd::give`]).
+    /// page is of that shape) and returns it; [`Chunk::frame_compressed`] puts it back.
     fn compress(&mut self, data: &[u8], hex: bool) -> Result<Vec<u8>, ParquetError> {
         let mut out = std::mem::take(&mut self.out);
         out.clear();

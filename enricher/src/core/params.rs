@@ -16,8 +16,9 @@ const KNOWN: [&str; 29] = [
     "utm_source", "utm_campaign", "utm_medium", "utm_content", "utm_term",
 ];
 
-/// Slot of a known key (position in [`KNOWN`]).
-#[inline]
+/// Slot of a known key (position in [`KNOWN`]). Always inlined: the mappers' keys are
+/// literals, so a lookup folds to a constant slot.
+#[inline(always)]
 fn slot(key: &[u8]) -> Option<usize> {
     // Match on length first: most keys are one or two bytes.
     let i = match key {
@@ -88,6 +89,12 @@ fn for_each_pair<'a>(query: &'a str, mut f: impl FnMut(&'a str, &'a str)) {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn bad_param(key: &str, why: &str) -> String {
+    format!("parameter {key}: {why}")
+}
+
 /// The `key=value` pairs of a query string, split once, values still encoded.
 pub struct Params<'a> {
     query: &'a str,
@@ -109,31 +116,38 @@ impl<'a> Params<'a> {
 
     /// Raw (still encoded) value of the first `key`; empty values count as absent, as in the
     /// tracker, which omits falsy values.
-    #[inline]
+    #[inline(always)]
     pub fn raw(&self, key: &str) -> Option<&'a str> {
         let v = match slot(key.as_bytes()) {
             Some(i) => self.known[i],
-            None => {
-                let mut found = None;
-                for_each_pair(self.query, |k, v| {
-                    if found.is_none() && k == key {
-                        found = Some(v);
-                    }
-                });
-                found
-            }
+            None => self.scan(key),
         };
         v.filter(|v| !v.is_empty())
     }
 
+    /// First value of a key without a slot, by re-scanning the query.
+    #[inline(never)]
+    fn scan(&self, key: &str) -> Option<&'a str> {
+        let mut found = None;
+        for_each_pair(self.query, |k, v| {
+            if found.is_none() && k == key {
+                found = Some(v);
+            }
+        });
+        found
+    }
+
     /// Decoded value of `key`; `Err` names the parameter when it does not decode.
-    #[inline]
+    /// Inlined into the mappers (the key then folds to its slot); the error text is built
+    /// out of line.
+    #[inline(always)]
     pub fn get(&self, key: &str, enc: Encoding) -> Result<Option<Cow<'a, str>>, String> {
         match self.raw(key) {
             None => Ok(None),
-            Some(raw) => decode_value(raw, enc)
-                .map(|v| if v.is_empty() { None } else { Some(v) })
-                .map_err(|why| format!("parameter {key}: {why}")),
+            Some(raw) => match decode_value(raw, enc) {
+                Ok(v) => Ok(if v.is_empty() { None } else { Some(v) }),
+                Err(why) => Err(bad_param(key, why)),
+            },
         }
     }
 }

@@ -111,10 +111,16 @@ pub(crate) fn utm_from_url(url: Option<&str>) -> Utm<'static> {
 /// Maps one pixel hit. `Err` is a parse failure (dead letter).
 pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> {
     let enc = hit.encoding;
-    let q = |k: &str| hit.params.get(k, enc).map_err(Reason::from);
+    // A macro, not a closure: with the key a literal at each use, `Params::get` folds it to
+    // its slot (a closure took the key as a run-time argument and matched it every time).
+    macro_rules! q {
+        ($k:literal) => {
+            hit.params.get($k, enc).map_err(Reason::from)
+        };
+    }
     let noscript = hit.stem.starts_with("/noscript.gif");
 
-    let t = q("t")?;
+    let t = q!("t")?;
     let event_type = match t.as_deref() {
         Some("pv") => EventType::Pageview,
         Some("tr") => EventType::Event,
@@ -128,7 +134,7 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
     } else {
         None
     };
-    let domain = match q("hn")? {
+    let domain = match q!("hn")? {
         Some(hn) => hn,
         None if noscript => match &referer_parts {
             Some(p) => Cow::Owned(p.host.to_string()),
@@ -145,10 +151,10 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
     if domain.len() > MAX_NAME_BYTES {
         return failed("pixel: hostname longer than 200 bytes");
     }
-    if let Some(dropped) = ctx.check_allowed(&domain, q("dk")?.as_deref()) {
+    if let Some(dropped) = ctx.check_allowed(&domain, q!("dk")?.as_deref()) {
         return Ok(Outcome::Dropped(dropped));
     }
-    let event_ms = match q("ts")? {
+    let event_ms = match q!("ts")? {
         Some(ts) => match ts.parse::<i64>() {
             Ok(ms) if (0..=253_402_300_799_999).contains(&ms) => ms,
             _ => return failed("pixel: ts is not an epoch-milliseconds integer"),
@@ -160,44 +166,44 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
     let (request_url, request_path) = if noscript {
         (
             referer_url.map(Cow::Borrowed),
-            q("pa")?.or_else(|| referer_parts.as_ref().map(|p| Cow::Borrowed(p.path))),
+            q!("pa")?.or_else(|| referer_parts.as_ref().map(|p| Cow::Borrowed(p.path))),
         )
     } else {
-        (q("u")?, q("pa")?)
+        (q!("u")?, q!("pa")?)
     };
 
-    let (referrer, referrer_domain_name) = referrer(q("r")?, &domain, ctx.cdn_domain());
+    let (referrer, referrer_domain_name) = referrer(q!("r")?, &domain, ctx.cdn_domain());
 
     let mut utm = Utm {
-        source: q("uso")?.map(decode_extra_lenient),
-        campaign: q("uca")?.map(decode_extra_lenient),
-        medium: q("ume")?.map(decode_extra_lenient),
-        content: q("uco")?.map(decode_extra_lenient),
-        term: q("ute")?.map(decode_extra_lenient),
+        source: q!("uso")?.map(decode_extra_lenient),
+        campaign: q!("uca")?.map(decode_extra_lenient),
+        medium: q!("ume")?.map(decode_extra_lenient),
+        content: q!("uco")?.map(decode_extra_lenient),
+        term: q!("ute")?.map(decode_extra_lenient),
     };
     if utm == Utm::default() {
         utm = utm_from_url(request_url.as_deref());
     }
 
     let (event_name, event_data) = if event_type == EventType::Event {
-        let name = q("en")?;
+        let name = q!("en")?;
         if name.as_ref().is_some_and(|n| n.len() > MAX_NAME_BYTES) {
             return failed("pixel: event name longer than 200 bytes");
         }
-        (name, q("pr")?)
+        (name, q!("pr")?)
     } else {
         (None, None)
     };
 
     let client = ClientHints {
-        timezone: q("tz")?,
-        language: q("l")?,
-        outer_resolution: pair(q("w")?, q("h")?),
-        inner_resolution: pair(q("iw")?, q("ih")?),
-        color_depth: lenient_int(q("d")?),
-        platform: q("p")?,
-        memory: lenient_int::<f64>(q("m")?).filter(|m| m.is_finite()),
-        cores: lenient_int(q("c")?),
+        timezone: q!("tz")?,
+        language: q!("l")?,
+        outer_resolution: pair(q!("w")?, q!("h")?),
+        inner_resolution: pair(q!("iw")?, q!("ih")?),
+        color_depth: lenient_int(q!("d")?),
+        platform: q!("p")?,
+        memory: lenient_int::<f64>(q!("m")?).filter(|m| m.is_finite()),
+        cores: lenient_int(q!("c")?),
     };
 
     let date = shared::time::Date::from_epoch_ms(event_ms);

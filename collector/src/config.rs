@@ -82,6 +82,15 @@ pub struct Config {
     /// After SIGTERM, the longest wait for in-flight requests and the buffer to drain.
     #[arg(long, env = "COLLECTOR_SHUTDOWN_DEADLINE_SECS", default_value_t = 20)]
     pub shutdown_deadline_secs: u64,
+    /// A connection that has not sent a complete request head within this many seconds is
+    /// closed: counted from the connection's start, and on a keep-alive connection from the
+    /// end of the previous response (hyper times both with one timer). This bounds slow or
+    /// silent clients (slowloris), which otherwise hold a task and a socket for ever. Keep it
+    /// above the load balancer's idle timeout (ALB: 60 s by default), so the balancer closes
+    /// idle connections first and never sends a request on one we just closed (a 502).
+    /// 0 disables.
+    #[arg(long, env = "COLLECTOR_HEADER_TIMEOUT_SECS", default_value_t = 75)]
+    pub header_timeout_secs: u64,
     /// Seconds suggested in Retry-After when refusing with 503 or 429.
     #[arg(long, env = "COLLECTOR_RETRY_AFTER_SECS", default_value_t = 1)]
     pub retry_after_secs: u32,
@@ -109,6 +118,12 @@ impl Config {
         self.max_in_flight
             .unwrap_or(if embedded { 1 } else { 4 })
             .max(1)
+    }
+
+    /// The header timeout, `None` when disabled.
+    pub fn header_timeout(&self) -> Option<std::time::Duration> {
+        (self.header_timeout_secs > 0)
+            .then(|| std::time::Duration::from_secs(self.header_timeout_secs))
     }
 
     /// Buffer size above which readiness fails.

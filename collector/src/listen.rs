@@ -7,6 +7,9 @@
 //! per request, more than the handler's own work. The router still serves everything else,
 //! including `HEAD /hello.gif`, with the same handler.
 //!
+//! Slow clients: a connection must send each request head within the header timeout (see
+//! `Config::header_timeout_secs`), or hyper closes it.
+//!
 //! Graceful shutdown as in `axum::serve`: once `stop` resolves, no connection is accepted; each
 //! open connection finishes the request in progress and closes; the loop returns when all have.
 
@@ -17,7 +20,7 @@ use axum::http::{Method, Request};
 use axum::response::Response;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,12 +30,18 @@ use tokio_util::sync::CancellationToken;
 use tower_service::Service;
 
 /// Serves `listener` until `stop` resolves, then waits for the open connections to finish.
+/// `header_timeout`: longest wait for a request head (`None`: unbounded).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     router: Router,
+    header_timeout: Option<Duration>,
     stop: impl Future<Output = ()>,
 ) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // Without a timer hyper ignores the timeout; an explicit `None` keeps it off.
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
     let closing = CancellationToken::new();
     // Every connection task holds a clone; the loop ends when the last one is dropped.
     let (done_tx, mut done_rx) = tokio::sync::mpsc::channel::<()>(1);
@@ -50,18 +59,18 @@ pub async fn serve(
         };
         // As nginx does on keep-alive connections: a response leaves at once.
         let _ = io.set_nodelay(true);
-        let (state, router, closing, done) = (
+        let (state, router, closing, done, http) = (
             state.clone(),
             router.clone(),
             closing.clone(),
             done_tx.clone(),
+            http.clone(),
         );
         tokio::spawn(async move {
             let svc = hyper::service::service_fn(move |req| {
                 dispatch(state.clone(), router.clone(), peer, req)
             });
-            let conn =
-                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), svc);
+            let conn = http.serve_connection(TokioIo::new(io), svc);
             tokio::pin!(conn);
             let result = tokio::select! {
                 r = conn.as_mut() => r,

@@ -61,6 +61,7 @@ pub async fn serve(
     let stats: Arc<SinkStats> = sink.stats().clone();
     let drain_delay = Duration::from_secs(config.drain_delay_secs);
     let deadline = Duration::from_secs(config.shutdown_deadline_secs);
+    let header_timeout = config.header_timeout();
     let state = AppState::new(config, sink, shared::telemetry::prometheus());
     let (draining, stream_ok) = (state.draining.clone(), state.stream_ok.clone());
 
@@ -107,7 +108,13 @@ pub async fn serve(
         }
     };
     let router = app(state.clone());
-    let served = tokio::spawn(crate::listen::serve(listener, state, router, graceful));
+    let served = tokio::spawn(crate::listen::serve(
+        listener,
+        state,
+        router,
+        header_timeout,
+        graceful,
+    ));
     shutdown.cancelled().await;
     let hard = tokio::time::sleep(drain_delay + deadline);
     tokio::pin!(hard);

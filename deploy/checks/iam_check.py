@@ -452,6 +452,16 @@ def check_settings(t: dict, errors: list):
     noticed = int(tg["HealthCheckIntervalSeconds"]) * int(tg["UnhealthyThresholdCount"])
     if drain < noticed:
         errors.append(f"COLLECTOR_DRAIN_DELAY_SECS {drain} < {noticed} s the ALB needs to see /readyz fail")
+    # hyper's header timeout is also its keep-alive idle timeout: if the collector closed idle
+    # connections before the ALB did, the ALB could send a request on a closed one (a 502).
+    attrs = {a["Key"]: a["Value"] for a in res["LoadBalancer"]["Properties"]["LoadBalancerAttributes"]}
+    alb_idle = int(attrs.get("idle_timeout.timeout_seconds", "60"))
+    header = int(env.get("COLLECTOR_HEADER_TIMEOUT_SECS", "75"))
+    if header == 0:
+        errors.append("COLLECTOR_HEADER_TIMEOUT_SECS 0 leaves slow clients (slowloris) unbounded")
+    elif header <= alb_idle:
+        errors.append(f"COLLECTOR_HEADER_TIMEOUT_SECS {header} must exceed the ALB idle timeout "
+                      f"{alb_idle} s, or the ALB reuses connections the collector closed (502s)")
     if env.get("COLLECTOR_CREATE_STREAM_SHARDS", "0") != "0":
         errors.append("COLLECTOR_CREATE_STREAM_SHARDS must be 0: CreateStream is operator-only")
     e = _container(t, "EnricherTaskDefinition")

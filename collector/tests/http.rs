@@ -12,15 +12,6 @@ use support::*;
 const UA: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 const PIXEL_Q: &str = "t=pv&ts=1702852983288&u=https%3A%2F%2Fmapthe.cloud%2F&hn=mapthe.cloud&pa=%2F&r=https%3A%2F%2Fcloudsecdocs.com%2F&iw=1728&ih=995&l=en-US&tz=America%2FLos_Angeles";
 
-async fn embedded() -> (tempfile::TempDir, StreamHandle) {
-    let dir = tempfile::tempdir().unwrap();
-    let url: StreamUrl = format!("file://{}?shards=2", dir.path().display())
-        .parse()
-        .unwrap();
-    let h = open_stream(&url).await.unwrap();
-    (dir, h)
-}
-
 async fn round_trip(h: StreamHandle) {
     let c = start(&["--trusted-hops", "1"], h.writer.clone()).await;
     let base = format!("http://{}", c.addr);
@@ -414,12 +405,7 @@ async fn health_readiness_and_metrics() {
     let (_dir, h) = embedded().await;
     let c = start(&[], h.writer.clone()).await;
     let base = format!("http://{}", c.addr);
-    assert_eq!(
-        request("GET", &format!("{base}/healthz"), &[], "")
-            .await
-            .status,
-        200
-    );
+    assert_eq!(status(&format!("{base}/healthz")).await, 200);
     assert_eq!(
         request("GET", &format!("{base}/readyz"), &[], "")
             .await

@@ -3,7 +3,6 @@
 
 mod support;
 
-use shared::stream::{open_stream, StreamUrl};
 use std::time::{Duration, Instant};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,9 +27,7 @@ async fn until_closed(s: &mut TcpStream, limit: Duration) -> (Vec<u8>, Instant) 
 
 #[tokio::test]
 async fn slow_silent_and_idle_connections_are_closed_after_the_header_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let url: StreamUrl = format!("file://{}", dir.path().display()).parse().unwrap();
-    let h = open_stream(&url).await.unwrap();
+    let (_dir, h) = embedded().await;
     let c = start(&["--header-timeout-secs", "1"], h.writer.clone()).await;
     let limit = Duration::from_secs(10);
 
@@ -72,22 +69,14 @@ async fn slow_silent_and_idle_connections_are_closed_after_the_header_timeout() 
     }
 
     // The collector still serves new clients.
-    let base = format!("http://{}", c.addr);
-    assert_eq!(
-        request("GET", &format!("{base}/healthz"), &[], "")
-            .await
-            .status,
-        200
-    );
+    assert_eq!(status(&format!("http://{}/healthz", c.addr)).await, 200);
     c.shutdown.cancel();
     c.task.await.unwrap().unwrap();
 }
 
 #[tokio::test]
 async fn a_client_that_finishes_its_head_in_time_is_served() {
-    let dir = tempfile::tempdir().unwrap();
-    let url: StreamUrl = format!("file://{}", dir.path().display()).parse().unwrap();
-    let h = open_stream(&url).await.unwrap();
+    let (_dir, h) = embedded().await;
     let c = start(&["--header-timeout-secs", "2"], h.writer.clone()).await;
     let mut s = TcpStream::connect(c.addr).await.unwrap();
     // A head sent in pieces, well within the timeout, then the connection closed by us.

@@ -37,6 +37,21 @@ pub async fn start(args: &[&str], writer: Arc<dyn StreamWriter>) -> Running {
     }
 }
 
+/// A 2-shard embedded stream in a fresh directory (kept alive by the returned guard).
+pub async fn embedded() -> (tempfile::TempDir, StreamHandle) {
+    let dir = tempfile::tempdir().unwrap();
+    let url: shared::stream::StreamUrl = format!("file://{}?shards=2", dir.path().display())
+        .parse()
+        .unwrap();
+    let h = shared::stream::open_stream(&url).await.unwrap();
+    (dir, h)
+}
+
+/// Status of a `GET`.
+pub async fn status(url: &str) -> u16 {
+    request("GET", url, &[], "").await.status
+}
+
 pub struct Reply {
     pub status: u16,
     pub headers: hyper::HeaderMap,

@@ -281,3 +281,42 @@ proptest! {
         }
     }
 }
+
+/// `keep_query_string: false` nulls `request_query_string` and nothing else, for CloudFront
+/// lines and pixel envelopes alike.
+#[test]
+fn dropping_the_query_string_changes_only_that_column() {
+    let salts = || SecretDailySalt::new(b"test-secret-0123456789").unwrap();
+    let mut dropping = Engine::new(
+        Box::new(salts()),
+        EngineConfig {
+            keep_query_string: false,
+            ..EngineConfig::default()
+        },
+    )
+    .unwrap();
+    let mut keeping = Engine::new(Box::new(salts()), EngineConfig::default()).unwrap();
+    let line = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ownstats/rawPageViewData.txt"
+    ))
+    .unwrap();
+    let q = "t=pv&ts=1700000000123&u=https%3A%2F%2Fshop.example.com%2F&hn=shop.example.com&pa=%2F";
+    let env = envelope(HitKind::Pixel, q, b"").encode();
+    for (input, verbatim) in [(&line[..], "t=pv&ts=1668968526289&u="), (&env[..], q)] {
+        let (Outcome::Ok(kept), Outcome::Ok(mut dropped)) = (
+            keeping.enrich(input, ORIGIN),
+            dropping.enrich(input, ORIGIN),
+        ) else {
+            panic!("both engines enrich the input");
+        };
+        assert!(
+            s(&kept.request.query_string).is_some_and(|v| v.starts_with(verbatim)),
+            "{:?}",
+            kept.request.query_string
+        );
+        assert_eq!(dropped.request.query_string, None);
+        dropped.request.query_string = kept.request.query_string.clone();
+        assert_eq!(dropped, kept);
+    }
+}

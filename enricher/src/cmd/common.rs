@@ -33,6 +33,10 @@ pub struct EngineArgs {
     /// User agents kept parsed in the cache.
     #[arg(long, env = "ENRICHER_UA_CACHE", default_value_t = 65_536)]
     pub ua_cache: usize,
+    /// Write `request_query_string` as null instead of the verbatim query (a debugging column
+    /// that the other columns already decode; see docs/operations.md before turning it on).
+    #[arg(long, env = "ENRICHER_DROP_QUERY_STRING")]
+    pub drop_query_string: bool,
 }
 
 /// Development fallback when no secret is configured: ids stay stable within a machine run
@@ -72,6 +76,7 @@ impl EngineArgs {
             EngineConfig {
                 cdn_domain: self.cdn_domain.clone(),
                 ua_cache_capacity: self.ua_cache,
+                keep_query_string: !self.drop_query_string,
             },
         )?;
         if let Some(path) = &self.geoip_db {

@@ -24,6 +24,8 @@ pub struct DeadLetterArgs {
     cmd: DeadLetterCmd,
 }
 
+// One value per process, parsed from the command line: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(clap::Subcommand, Debug)]
 enum DeadLetterCmd {
     /// Count dead letters per reason and day.

@@ -134,7 +134,8 @@ pub fn uuid_text<'o>(bytes: &[u8; 16], out: &'o mut TextBuf<40>) -> &'o str {
     out.text(36)
 }
 
-fn opt<'x>(v: &'x Option<Cow<'_, str>>) -> Option<&'x str> {
+/// The text of an optional borrowed-or-owned value (also the direct encoder's accessor).
+pub(crate) fn opt<'x>(v: &'x Option<Cow<'_, str>>) -> Option<&'x str> {
     v.as_deref()
 }
 

@@ -89,6 +89,9 @@ fn for_each_pair<'a>(query: &'a str, mut f: impl FnMut(&'a str, &'a str)) {
     }
 }
 
+/// The reason text of a parameter that does not decode. Cold and out of line so that the
+/// inlined lookups stay small (building it in `Params::get` kept `get` out of line: BENCHMARKS.md
+/// 2026-11-25, late morning).
 #[cold]
 #[inline(never)]
 fn bad_param(key: &str, why: &str) -> String {

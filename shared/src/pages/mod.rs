@@ -23,7 +23,7 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-use crate::batch::uuid_words;
+use crate::batch::{opt as text, uuid_words};
 use crate::record::{EnrichedRecord, Product};
 use crate::schema::file_schema;
 use chunk::Zstd;
@@ -33,7 +33,6 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::SchemaDescPtr;
-use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Leaf columns of [`file_schema`], which [`FileEncoder::append`] fills by position (a drift
@@ -132,10 +131,6 @@ pub struct FileEncoder {
     /// levels are not written yet.
     nulls: [usize; GROUPS.len()],
     writer: Option<SerializedFileWriter<Vec<u8>>>,
-}
-
-fn text<'x>(v: &'x Option<Cow<'_, str>>) -> Option<&'x str> {
-    v.as_deref()
 }
 
 fn int(v: Option<i32>) -> Option<u64> {

@@ -26,7 +26,7 @@ pub struct EngineConfig {
     pub ua_cache_capacity: usize,
     /// Whether `request_query_string` keeps the verbatim query (seeds-spec A.8, the default).
     /// Off, the column is null on every row: it is a debugging copy of what the other
-    /// columns already hold, yet a quarter of the Parquet bytes and ~13 % of the enricher's
+    /// columns already hold, yet a quarter of the Parquet bytes and ~14 % of the enricher's
     /// CPU (BENCHMARKS.md 2026-11-25); the raw archive, when on, keeps the query either way.
     pub keep_query_string: bool,
 }

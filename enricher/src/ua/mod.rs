@@ -173,7 +173,8 @@ impl UaParser {
             ua
         };
         let lower = ua.to_ascii_lowercase();
-        let hay = scan::Hay::new(ua, &lower);
+        let pairs = scan::Pairs::of(lower.as_bytes());
+        let hay = scan::Hay::with_pairs(ua, &lower, &pairs);
         let (browser_name, browser_version) = split(naming::browser(hay));
         let (os_name, os_version) = split(os::os(hay));
         let (device_type, vendor) = device::device(&self.devices, hay);

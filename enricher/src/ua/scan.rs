@@ -15,18 +15,73 @@ pub(super) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// The byte pairs that occur in a haystack, as a 4,096-bit set keyed by a hash of the pair.
+///
+/// A parse runs a few hundred needle searches over one UA (every rule of ua-parser-js's
+/// browser and OS lists), and nearly all of them fail. A needle containing a pair the UA
+/// lacks cannot occur, so two bit tests settle most searches instead of a scan of the UA.
+/// Hash collisions only let a search run: results are those of the plain scan.
+pub(super) struct Pairs([u64; 64]);
+
+impl Pairs {
+    #[inline]
+    fn key(a: u8, b: u8) -> usize {
+        (usize::from(a) * 131 + usize::from(b)) & 4095
+    }
+
+    /// The pairs of `hay`.
+    pub fn of(hay: &[u8]) -> Self {
+        let mut bits = [0u64; 64];
+        for w in hay.windows(2) {
+            let k = Self::key(w[0], w[1]);
+            bits[k >> 6] |= 1 << (k & 63);
+        }
+        Pairs(bits)
+    }
+
+    #[inline]
+    fn has(&self, a: u8, b: u8) -> bool {
+        let k = Self::key(a, b);
+        self.0[k >> 6] >> (k & 63) & 1 == 1
+    }
+
+    /// False when `needle` (two bytes or more) cannot occur in the haystack.
+    #[inline]
+    fn may_contain(&self, needle: &[u8]) -> bool {
+        match needle {
+            [a, b, .., y, z] => self.has(*a, *b) && self.has(*y, *z),
+            [a, b] => self.has(*a, *b),
+            _ => true,
+        }
+    }
+}
+
 /// A user agent and its ASCII-lowercased copy (same length).
 #[derive(Clone, Copy)]
 pub(super) struct Hay<'a> {
     pub ua: &'a str,
     pub lower: &'a str,
+    /// The pairs of `lower`, when the caller built them (see [`Pairs`]).
+    pairs: Option<&'a Pairs>,
 }
 
 impl<'a> Hay<'a> {
     /// `lower` must be `ua.to_ascii_lowercase()` (or a prefix-aligned slice of it).
     pub fn new(ua: &'a str, lower: &'a str) -> Self {
         debug_assert_eq!(ua.len(), lower.len());
-        Self { ua, lower }
+        Self {
+            ua,
+            lower,
+            pairs: None,
+        }
+    }
+
+    /// [`Hay::new`] whose searches first consult `pairs`, which must be `Pairs::of(lower)`.
+    pub fn with_pairs(ua: &'a str, lower: &'a str, pairs: &'a Pairs) -> Self {
+        Self {
+            pairs: Some(pairs),
+            ..Self::new(ua, lower)
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -41,6 +96,9 @@ impl<'a> Hay<'a> {
     pub fn find_from(&self, needle: &str, from: usize) -> Option<usize> {
         let hay = self.lower.as_bytes();
         let needle = needle.as_bytes();
+        if self.pairs.is_some_and(|p| !p.may_contain(needle)) {
+            return None;
+        }
         let (&first, rest) = needle.split_first()?;
         let last_start = hay.len().checked_sub(needle.len())?;
         let mut i = from;
@@ -195,6 +253,35 @@ mod tests {
         with("Tesla/2023.44-1", |h| {
             assert_eq!(h.version_after("tesla/", b"-"), Some("2023.44-1"))
         });
+    }
+
+    #[test]
+    fn pairs_reject_needles_whose_pairs_are_absent() {
+        let pairs = Pairs::of(b"mozilla/5.0");
+        assert!(pairs.may_contain(b"zil") && pairs.may_contain(b"a/5") && pairs.may_contain(b"x"));
+        // Not every absent needle is rejected (pairs hash into 4,096 bits), but these are.
+        assert!(!pairs.may_contain(b"chrome/"));
+        assert!(!pairs.may_contain(b"qq"));
+    }
+
+    proptest::proptest! {
+        /// The filter only skips searches that cannot succeed: every result is the plain
+        /// scan's (a small alphabet gives many partial matches).
+        #[test]
+        fn pairs_never_change_a_search(
+            hay in "[abc/ .]{0,40}",
+            needle in "[abc/]{1,5}",
+            from in 0usize..45,
+        ) {
+            let pairs = Pairs::of(hay.as_bytes());
+            let plain = Hay::new(&hay, &hay);
+            let filtered = Hay::with_pairs(&hay, &hay, &pairs);
+            proptest::prop_assert_eq!(plain.find_from(&needle, from), filtered.find_from(&needle, from));
+            proptest::prop_assert_eq!(
+                plain.occurrences(&needle).collect::<Vec<_>>(),
+                filtered.occurrences(&needle).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub(super) fn is_word(b: u8) -> bool {
 ///
 /// A parse runs a few hundred needle searches over one UA (every rule of ua-parser-js's
 /// browser and OS lists), and nearly all of them fail. A needle containing a pair the UA
-/// lacks cannot occur, so two bit tests settle most searches instead of a scan of the UA.
+/// lacks cannot occur, so a few bit tests settle most searches instead of a scan of the UA.
 /// Hash collisions only let a search run: results are those of the plain scan.
 pub(super) struct Pairs([u64; 64]);
 
@@ -45,14 +45,10 @@ impl Pairs {
         self.0[k >> 6] >> (k & 63) & 1 == 1
     }
 
-    /// False when `needle` (two bytes or more) cannot occur in the haystack.
+    /// False when `needle` cannot occur in the haystack (one of its pairs is absent).
     #[inline]
     fn may_contain(&self, needle: &[u8]) -> bool {
-        match needle {
-            [a, b, .., y, z] => self.has(*a, *b) && self.has(*y, *z),
-            [a, b] => self.has(*a, *b),
-            _ => true,
-        }
+        needle.windows(2).all(|w| self.has(w[0], w[1]))
     }
 }
 
@@ -90,9 +86,10 @@ impl<'a> Hay<'a> {
 
     /// First occurrence of `needle` (lowercase ASCII) at or after `from`.
     ///
-    /// A first-byte scan plus a slice compare: haystacks are a few hundred
-    /// bytes and needles a few bytes, where `str::find`'s two-way searcher
-    /// spends more time being set up than searching.
+    /// With [`Pairs`], a needle one of whose byte pairs the UA lacks returns at once. Else a
+    /// memchr for the first byte plus a slice compare: haystacks are a few hundred bytes and
+    /// needles a few bytes, where `str::find`'s two-way searcher spends more time being set up
+    /// than searching.
     pub fn find_from(&self, needle: &str, from: usize) -> Option<usize> {
         let hay = self.lower.as_bytes();
         let needle = needle.as_bytes();
@@ -103,7 +100,7 @@ impl<'a> Hay<'a> {
         let last_start = hay.len().checked_sub(needle.len())?;
         let mut i = from;
         while i <= last_start {
-            i += hay[i..=last_start].iter().position(|&c| c == first)?;
+            i += memchr::memchr(first, &hay[i..=last_start])?;
             if hay[i + 1..i + needle.len()] == *rest {
                 return Some(i);
             }

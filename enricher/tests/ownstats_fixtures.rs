@@ -32,7 +32,7 @@ fn s<T: AsRef<str>>(v: &Option<T>) -> Option<&str> {
     v.as_ref().map(AsRef::as_ref)
 }
 
-fn enrich_leaked(engine: &mut Engine, name: &str) -> EnrichedRecord<'static> {
+fn enrich_leaked<'e>(engine: &'e mut Engine, name: &str) -> EnrichedRecord<'e> {
     let line: &'static [u8] = Box::leak(fixture(name).into_boxed_slice());
     match engine.enrich(
         line,

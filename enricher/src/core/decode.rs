@@ -4,8 +4,10 @@
 //! tracker value is decoded twice ("decode2" in seeds-spec): first as a URL query parser does
 //! (`+` is a space, `%XX` a byte, a malformed `%` stays literal), then strictly
 //! (`decodeURIComponent`: a malformed `%` or invalid UTF-8 is an error). Values without `%` or
-//! `+` are borrowed, so the common case allocates nothing.
+//! `+` are borrowed, so the common case allocates nothing; the others are written into the
+//! engine's per-line arena ([`decode_value_in`]), not into a `String` each.
 
+use bumpalo::Bump;
 use std::borrow::Cow;
 
 pub use super::params::{Params, MAX_PARAMS};
@@ -40,11 +42,30 @@ fn find_escape(s: &[u8]) -> Option<usize> {
 
 const MALFORMED: &str = "malformed percent-escape";
 
+/// Where decoded bytes go: a `Vec` of the heap or of the per-line arena.
+trait Sink {
+    fn put(&mut self, b: u8);
+}
+
+impl Sink for Vec<u8> {
+    #[inline(always)]
+    fn put(&mut self, b: u8) {
+        self.push(b);
+    }
+}
+
+impl Sink for bumpalo::collections::Vec<'_, u8> {
+    #[inline(always)]
+    fn put(&mut self, b: u8) {
+        self.push(b);
+    }
+}
+
 /// Appends the decoding of `s` to `out`: the query-parser level (`+` → space, `%XX` → byte,
 /// malformed `%` kept), then, when `twice`, the strict level fused into the same pass (each
 /// first-level byte goes through a small `%XX` state machine), so a doubly encoded value is
 /// read once and written once. `Err` only from the strict level.
-fn decode_into(s: &[u8], twice: bool, out: &mut Vec<u8>) -> Result<(), &'static str> {
+fn decode_into(s: &[u8], twice: bool, out: &mut impl Sink) -> Result<(), &'static str> {
     // Strict-level state: 0 = plain, 1 = after '%', 2 = after '%' and one hex digit (`hi`).
     let (mut state, mut hi) = (0u8, 0u8);
     let mut i = 0;
@@ -54,13 +75,13 @@ fn decode_into(s: &[u8], twice: bool, out: &mut Vec<u8>) -> Result<(), &'static 
             // doubly encoded byte `%25XX`. Hex digits are never `%` or `+`, so the first level
             // passes X and X through and the strict level turns `%XX` into one byte.
             if c != b'%' && c != b'+' {
-                out.push(c);
+                out.put(c);
                 i += 1;
                 continue;
             }
             if let (true, Some(&[b'2', b'5', h, l])) = (twice, s.get(i + 1..i + 5)) {
                 if let (Some(h), Some(l)) = (hex(h), hex(l)) {
-                    out.push(h << 4 | l);
+                    out.put(h << 4 | l);
                     i += 5;
                     continue;
                 }
@@ -91,13 +112,13 @@ fn decode_into(s: &[u8], twice: bool, out: &mut Vec<u8>) -> Result<(), &'static 
         };
         match state {
             0 if twice && b == b'%' => state = 1,
-            0 => out.push(b),
+            0 => out.put(b),
             1 => {
                 hi = hex(b).ok_or(MALFORMED)?;
                 state = 2;
             }
             _ => {
-                out.push(hi << 4 | hex(b).ok_or(MALFORMED)?);
+                out.put(hi << 4 | hex(b).ok_or(MALFORMED)?);
                 state = 0;
             }
         }
@@ -168,6 +189,24 @@ pub fn decode_value(raw: &str, enc: Encoding) -> Result<Cow<'_, str>, &'static s
     String::from_utf8(out)
         .map(Cow::Owned)
         .map_err(|_| "invalid UTF-8 after percent-decoding")
+}
+
+/// [`decode_value`] with the decoded bytes in `arena` (one bump allocation, freed with the
+/// line) instead of a `String` of their own.
+pub fn decode_value_in<'a>(
+    raw: &'a str,
+    enc: Encoding,
+    arena: &'a Bump,
+) -> Result<&'a str, &'static str> {
+    let bytes = raw.as_bytes();
+    let Some(first) = find_escape(bytes) else {
+        return Ok(raw);
+    };
+    let mut out = bumpalo::collections::Vec::with_capacity_in(bytes.len(), arena);
+    out.extend_from_slice(&bytes[..first]);
+    decode_into(&bytes[first..], enc == Encoding::Twice, &mut out)?;
+    let out = out.into_bump_slice();
+    std::str::from_utf8(out).map_err(|_| "invalid UTF-8 after percent-decoding")
 }
 
 /// One more strict decode if it works, else the value unchanged (UTM values arrive encoded
@@ -247,6 +286,19 @@ mod tests {
             let _ = strict_decode(&b);
             let p = Params::parse(&s);
             let _ = p.get("t", Encoding::Twice);
+        }
+
+        /// The arena decoder is the heap decoder with another output: same values, same errors.
+        #[test]
+        fn arena_decoding_equals_heap_decoding(s in "(t=)?[a-z%+25A-F0-9&=\\x{e9}]{0,40}") {
+            let arena = Bump::new();
+            for enc in [Encoding::Once, Encoding::Twice] {
+                let heap = decode_value(&s, enc);
+                let bump = decode_value_in(&s, enc, &arena);
+                prop_assert_eq!(heap.as_deref().map_err(|e| *e), bump);
+                let (p, q) = (Params::parse(&s), Params::parse_in(&s, &arena));
+                prop_assert_eq!(p.get("t", enc), q.get("t", enc));
+            }
         }
 
         #[test]

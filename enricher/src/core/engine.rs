@@ -101,6 +101,17 @@ impl Context {
         hit_ids_after_salt(state.clone(), &input)
     }
 
+    /// Location by client IP, when a database is installed and knows the IP.
+    fn ip_geo(&mut self, ip: Option<std::net::IpAddr>) -> Option<shared::record::Geo<'static>> {
+        self.geoip.as_mut()?.lookup(ip?)
+    }
+
+    /// [`Context::ip_geo`] of an IP in text form, parsed only when a database is installed.
+    fn ip_text_geo(&mut self, ip: &str) -> Option<shared::record::Geo<'static>> {
+        let db = self.geoip.as_mut()?;
+        db.lookup(ip.parse().ok()?)
+    }
+
     pub(crate) fn user_agent(&mut self, raw: &str) -> Arc<UaFields> {
         self.ua_cache.get(&self.ua_parser, raw)
     }
@@ -122,6 +133,10 @@ pub struct Engine {
     ip_buf: String,
     /// [`EngineConfig::keep_query_string`].
     keep_query_string: bool,
+    /// Per-line arena of decoded values, reset by each [`Engine::enrich`]: the record borrows
+    /// from it, which is why a record must be dropped before the next line is enriched. It
+    /// keeps its largest chunk, so its size is bounded by the longest input (≤ 1 MiB records).
+    arena: bumpalo::Bump,
 }
 
 impl Engine {
@@ -139,6 +154,7 @@ impl Engine {
             },
             ip_buf: String::new(),
             keep_query_string: config.keep_query_string,
+            arena: bumpalo::Bump::new(),
         })
     }
 
@@ -153,17 +169,6 @@ impl Engine {
         self.ctx.geoip = db;
     }
 
-    /// Location by client IP, when a database is installed and knows the IP.
-    fn ip_geo(&mut self, ip: Option<std::net::IpAddr>) -> Option<shared::record::Geo<'static>> {
-        self.ctx.geoip.as_mut()?.lookup(ip?)
-    }
-
-    /// [`Engine::ip_geo`] of an IP in text form, parsed only when a database is installed.
-    fn ip_text_geo(&mut self, ip: &str) -> Option<shared::record::Geo<'static>> {
-        let db = self.ctx.geoip.as_mut()?;
-        db.lookup(ip.parse().ok()?)
-    }
-
     /// UA cache hits and misses so far.
     pub fn ua_cache_stats(&self) -> (u64, u64) {
         (self.ctx.ua_cache.hits(), self.ctx.ua_cache.misses())
@@ -171,7 +176,10 @@ impl Engine {
 
     /// Enriches one input, detecting its kind: an envelope starts with byte `0xFE`, anything
     /// else is a CloudFront real-time log line.
-    pub fn enrich<'a>(&mut self, input: &'a [u8], origin: Origin<'_>) -> Outcome<'a> {
+    /// The outcome borrows the input and the engine (decoded values live in its per-line
+    /// arena until the next call).
+    pub fn enrich<'a>(&'a mut self, input: &'a [u8], origin: Origin<'_>) -> Outcome<'a> {
+        self.arena.reset();
         let result = if shared::envelope::is_envelope(input) {
             self.envelope(input)
         } else {
@@ -181,10 +189,16 @@ impl Engine {
     }
 
     fn cloudfront_line<'a>(
-        &mut self,
+        &'a mut self,
         line: &'a [u8],
         origin: Origin<'_>,
     ) -> Result<Outcome<'a>, Reason> {
+        let Engine {
+            ctx,
+            arena,
+            keep_query_string,
+            ..
+        } = self;
         let f = cloudfront::split_fields(line)?;
         let stem = f[field::URI_STEM];
         if !cloudfront::is_pixel_path(stem) {
@@ -199,15 +213,15 @@ impl Engine {
             q => q,
         };
         let edge = geo::edge_id(f[field::EDGE_LOCATION]);
-        let geo = match self.ip_text_geo(f[field::CLIENT_IP]) {
+        let geo = match ctx.ip_text_geo(f[field::CLIENT_IP]) {
             Some(g) => g,
             None => geo::edge_geo(edge),
         };
-        let (ua, ua_text) = self.ctx.encoded_user_agent(f[field::USER_AGENT]);
+        let (ua, ua_text) = ctx.encoded_user_agent(f[field::USER_AGENT]);
         let hit = PixelHit {
             event_id: derived_event_id(origin.source, origin.position),
             source: Source::Cloudfront,
-            params: Params::parse(query),
+            params: Params::parse_in(query, arena),
             encoding: Encoding::Twice,
             stem,
             arrival_ms,
@@ -220,7 +234,7 @@ impl Engine {
             request: RequestInfo {
                 url: None,
                 path: None,
-                query_string: (self.keep_query_string && f[field::QUERY] != "-")
+                query_string: (*keep_query_string && f[field::QUERY] != "-")
                     .then_some(Cow::Borrowed(f[field::QUERY])),
                 bytes: f[field::BYTES].parse().ok(),
                 status_code: f[field::STATUS].parse().ok(),
@@ -229,20 +243,26 @@ impl Engine {
                 asn: f[field::ASN].trim_end_matches(['\n', '\r']).parse().ok(),
             },
         };
-        map_pixel(&mut self.ctx, hit)
+        map_pixel(ctx, hit)
     }
 
-    fn envelope<'a>(&mut self, bytes: &'a [u8]) -> Result<Outcome<'a>, Reason> {
+    fn envelope<'a>(&'a mut self, bytes: &'a [u8]) -> Result<Outcome<'a>, Reason> {
+        let Engine {
+            ctx,
+            arena,
+            keep_query_string,
+            ip_buf,
+        } = self;
         let env = Envelope::decode(bytes).map_err(|e| Cow::Owned(format!("envelope: {e}")))?;
         let geo = match &env.viewer {
             Some(v) if !v.is_empty() => geo::viewer_geo(v),
-            _ => match self.ip_geo(Some(env.client_ip)) {
+            _ => match ctx.ip_geo(Some(env.client_ip)) {
                 Some(g) => g,
                 None => geo::edge_geo(env.pop),
             },
         };
         match env.kind {
-            HitKind::Collect => map_collect(&mut self.ctx, &env, geo),
+            HitKind::Collect => map_collect(ctx, &env, geo),
             HitKind::Pixel => {
                 if !cloudfront::is_pixel_path(env.path) {
                     return Ok(Outcome::Dropped(Cow::Borrowed(
@@ -252,16 +272,16 @@ impl Engine {
                 let hit = PixelHit {
                     event_id: env.event_id,
                     source: Source::Pixel,
-                    params: Params::parse(env.query),
+                    params: Params::parse_in(env.query, arena),
                     encoding: Encoding::Once,
                     stem: env.path,
                     arrival_ms: env.arrival_ms,
                     ip: {
                         use std::fmt::Write;
-                        self.ip_buf.clear();
+                        ip_buf.clear();
                         // Writing to a String cannot fail.
-                        let _ = write!(self.ip_buf, "{}", env.client_ip);
-                        &self.ip_buf
+                        let _ = write!(ip_buf, "{}", env.client_ip);
+                        ip_buf
                     },
                     raw_ua: env.user_agent,
                     ua: None,
@@ -269,14 +289,14 @@ impl Engine {
                     edge_id: (!env.pop.is_empty()).then_some(Cow::Borrowed(env.pop)),
                     geo,
                     request: RequestInfo {
-                        query_string: (self.keep_query_string && !env.query.is_empty())
+                        query_string: (*keep_query_string && !env.query.is_empty())
                             .then_some(Cow::Borrowed(env.query)),
                         bytes: i32::try_from(env.request_bytes).ok(),
                         status_code: Some(200),
                         ..RequestInfo::default()
                     },
                 };
-                map_pixel(&mut self.ctx, hit)
+                map_pixel(ctx, hit)
             }
         }
     }

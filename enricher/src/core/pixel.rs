@@ -53,10 +53,23 @@ fn lenient_int<T: std::str::FromStr>(v: Option<Cow<'_, str>>) -> Option<T> {
     v.and_then(|s| s.trim().parse().ok())
 }
 
-/// `<a>x<b>`, built directly (the `format!` machinery costs more than the copy).
-fn pair<'a>(a: Option<Cow<'a, str>>, b: Option<Cow<'a, str>>) -> Option<Cow<'a, str>> {
+/// `<a>x<b>`, built directly (the `format!` machinery costs more than the copy), in the
+/// line's arena when there is one.
+fn pair<'a>(
+    a: Option<Cow<'a, str>>,
+    b: Option<Cow<'a, str>>,
+    arena: Option<&'a bumpalo::Bump>,
+) -> Option<Cow<'a, str>> {
     let (a, b) = (a?, b?);
-    let mut s = String::with_capacity(a.len() + 1 + b.len());
+    let len = a.len() + 1 + b.len();
+    if let Some(arena) = arena {
+        let mut s = bumpalo::collections::String::with_capacity_in(len, arena);
+        s.push_str(&a);
+        s.push('x');
+        s.push_str(&b);
+        return Some(Cow::Borrowed(s.into_bump_str()));
+    }
+    let mut s = String::with_capacity(len);
     s.push_str(&a);
     s.push('x');
     s.push_str(&b);
@@ -72,15 +85,19 @@ pub(crate) fn referrer<'a>(
     let Some(r) = r else {
         return (None, Cow::Borrowed(DIRECT));
     };
-    let host = match parse_url(&r) {
-        Some(p) => p.host.into_owned(),
-        None => return (Some(r), Cow::Borrowed(UNKNOWN_REFERRER)),
+    // A borrowed referrer (input or arena) lends its host too; an owned one gives a copy.
+    let host: Option<Cow<'a, str>> = match &r {
+        Cow::Borrowed(b) => parse_url(b).map(|p| p.host),
+        Cow::Owned(o) => parse_url(o).map(|p| Cow::Owned(p.host.into_owned())),
+    };
+    let Some(host) = host else {
+        return (Some(r), Cow::Borrowed(UNKNOWN_REFERRER));
     };
     if host.eq_ignore_ascii_case(own_host) || cdn_host.is_some_and(|c| host.eq_ignore_ascii_case(c))
     {
         (None, Cow::Borrowed(DIRECT))
     } else {
-        (Some(r), Cow::Owned(host))
+        (Some(r), host)
     }
 }
 
@@ -198,8 +215,8 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
     let client = ClientHints {
         timezone: q!("tz")?,
         language: q!("l")?,
-        outer_resolution: pair(q!("w")?, q!("h")?),
-        inner_resolution: pair(q!("iw")?, q!("ih")?),
+        outer_resolution: pair(q!("w")?, q!("h")?, hit.params.arena()),
+        inner_resolution: pair(q!("iw")?, q!("ih")?, hit.params.arena()),
         color_depth: lenient_int(q!("d")?),
         platform: q!("p")?,
         memory: lenient_int::<f64>(q!("m")?).filter(|m| m.is_finite()),

@@ -137,8 +137,8 @@ pub struct Engine {
     /// [`EngineConfig::keep_query_string`].
     keep_query_string: bool,
     /// Per-line arena of decoded values, reset by each [`Engine::enrich`]: the record borrows
-    /// from it, which is why a record must be dropped before the next line is enriched. It
-    /// keeps its largest chunk, so its size is bounded by the longest input (≤ 1 MiB records).
+    /// from it, which is why a record must be dropped before the next line is enriched. At
+    /// most [`ARENA_KEEP_BYTES`] of it is carried from one line to the next.
     arena: bumpalo::Bump,
 }
 

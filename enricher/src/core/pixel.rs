@@ -61,19 +61,15 @@ fn pair<'a>(
     arena: Option<&'a bumpalo::Bump>,
 ) -> Option<Cow<'a, str>> {
     let (a, b) = (a?, b?);
-    let len = a.len() + 1 + b.len();
-    if let Some(arena) = arena {
-        let mut s = bumpalo::collections::String::with_capacity_in(len, arena);
-        s.push_str(&a);
-        s.push('x');
-        s.push_str(&b);
-        return Some(Cow::Borrowed(s.into_bump_str()));
+    let parts = [&*a, "x", &*b];
+    let Some(arena) = arena else {
+        return Some(Cow::Owned(parts.concat()));
+    };
+    let mut s = bumpalo::collections::String::with_capacity_in(a.len() + 1 + b.len(), arena);
+    for p in parts {
+        s.push_str(p);
     }
-    let mut s = String::with_capacity(len);
-    s.push_str(&a);
-    s.push('x');
-    s.push_str(&b);
-    Some(Cow::Owned(s))
+    Some(Cow::Borrowed(s.into_bump_str()))
 }
 
 /// Referrer and its domain, with self-referrals (same host, or the CDN's own host) removed.

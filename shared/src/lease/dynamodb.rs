@@ -2,7 +2,7 @@
 //! [`super::model`] is one `UpdateItem` that SETs only what that transition changes, with a
 //! `ConditionExpression` on `leaseOwner` and `leaseCounter` — no read-modify-write, so a
 //! condition can never be checked against a stale copy. `ConditionalCheckFailedException` is
-//! `Cas::Conflict` (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+//! `Cas::Conflict` (<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html>).
 
 use super::item::{from_item, n, s, to_item, Item};
 use super::{Cas, CheckpointUpdate, Created, Fence, Lease, LeaseError, LeaseStore};

@@ -1,7 +1,7 @@
 //! One leaf column of a direct-encoded row group.
 //!
 //! A record only *appends* to the current page: a definition level and the value's PLAIN
-//! bytes. Dictionary lookups, statistics and encoding wait for [`Leaf::close_page`], which
+//! bytes. Dictionary lookups, statistics and encoding wait for `Leaf::close_page`, which
 //! runs them for a whole page of one column while its hash table is in cache. (Done row by
 //! row, across 66 columns of ~100 partitions, every lookup missed the cache, and enrich +
 //! encode was 17 % slower than through Arrow builders: BENCHMARKS.md 2026-11-25.)
@@ -117,7 +117,7 @@ impl Leaf {
     }
 
     /// Marks the column's values as the lowercase hex of 32-byte digests (and, when
-    /// `distinct`, distinct in every row: see [`Chunk::distinct_hex`]). A required zstd column
+    /// `distinct`, distinct in every row: see `Chunk::distinct_hex`). A required zstd column
     /// without statistics then keeps the digests themselves, as dictionary keys too.
     pub fn hex_digests(&mut self, distinct: bool) {
         self.chunk.distinct_hex = distinct;
@@ -383,7 +383,7 @@ impl Leaf {
         Ok(())
     }
 
-    /// Closes the last page and returns the chunk with its metadata (see [`Chunk::finish`]);
+    /// Closes the last page and returns the chunk with its metadata (see `Chunk::finish`);
     /// `rows` of the row group were appended. The encoder is left empty for the next chunk.
     pub fn close(
         &mut self,

@@ -10,7 +10,7 @@
 //!
 //! Layout: `shards` (id, parents, hash range, closing sequence number) and `chunks` (the
 //! records of one put for one shard: a byte range of an append-only segment file beside the
-//! database; see [`chunks`] and [`segments`] for why the bytes left SQLite). Sequence numbers
+//! database; see `chunks` and `segments` for why the bytes left SQLite). Sequence numbers
 //! come from one counter per stream, so they grow within a shard and children's numbers follow
 //! their parents'.
 //! Durability: with `sync=full` a write is fsynced (segment, then WAL) before it is acknowledged; by default

@@ -5,21 +5,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod common;
+
 use arrow_array::{Array, StringArray};
-use shared::envelope::{new_event_id, Envelope, HitKind};
 use shared::lease::embedded::EmbeddedLeaseStore;
 use shared::lease::{open_lease_store, Cas, Checkpoint, CheckpointUpdate, Lease, LeaseStore};
 use shared::object_store::{LocalStore, ObjectStore};
 use shared::parquet_io::decode_parquet;
 use shared::stream::embedded::EmbeddedStream;
-use shared::stream::{PutEntry, StreamWriter};
+use shared::stream::StreamWriter;
 use std::collections::HashMap;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(60);
-const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 
 /// Runs `enricher ARGS` to completion (off the runtime thread: the CLI may wait on a lease
 /// store the test also uses).
@@ -189,29 +189,7 @@ async fn reset_fences_and_releases_on_dynamodb() {
 
 /// Valid pixel envelopes into `stream`; returns how many.
 async fn write_events(stream: &EmbeddedStream, n: usize) -> usize {
-    let entries: Vec<PutEntry> = (0..n)
-        .map(|i| {
-            let env = Envelope {
-                event_id: new_event_id(),
-                arrival_ms: 1_700_000_000_500,
-                client_ip: "203.0.113.9".parse().unwrap(),
-                user_agent: CHROME,
-                referer: Some("https://shop.example.com/"),
-                kind: HitKind::Pixel,
-                path: "/hello.gif",
-                query: "t=pv&ts=1700000000123&u=https%3A%2F%2Fshop.example.com%2F&hn=shop.example.com&pa=%2F",
-                body: b"",
-                request_bytes: 512,
-                collector_id: "c1",
-                pop: "FRA",
-                viewer: None,
-            };
-            PutEntry {
-                partition_key: format!("k{i}"),
-                data: env.encode().into(),
-            }
-        })
-        .collect();
+    let (entries, _) = common::entries(n, 0);
     for chunk in entries.chunks(500) {
         stream.put_batch(chunk).await.unwrap();
     }

@@ -1,4 +1,4 @@
-//! Engine options shared by the commands (salt, allow-list, CDN domain).
+//! What the commands share: engine options (salt, allow-list, CDN domain) and their runtime.
 
 use anyhow::Context as _;
 use clap::Args as ClapArgs;
@@ -140,4 +140,12 @@ impl AllowListWatcher {
             }
         }
     }
+}
+
+/// The runtime every subcommand runs on: one thread. A worker enriches on one engine and
+/// otherwise waits on I/O; a fleet grows by running more workers, not more threads.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }

@@ -66,9 +66,7 @@ fn now_ms() -> i64 {
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::common::runtime()?;
     let store = LocalStore::new(&args.output);
     let source = args.source_id.clone().unwrap_or_else(|| {
         args.input

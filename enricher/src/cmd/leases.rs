@@ -59,9 +59,7 @@ pub enum LeasesCommand {
 
 /// Runs `leases`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::common::runtime()?;
     rt.block_on(async move {
         let store = open_lease_store(&args.leases)
             .await

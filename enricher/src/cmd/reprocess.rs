@@ -186,15 +186,9 @@ async fn reprocess(
     Ok(())
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
-}
-
 /// Runs `dead-letters`.
 pub fn run_dead_letters(args: DeadLetterArgs) -> anyhow::Result<()> {
-    runtime()?.block_on(async move {
+    super::common::runtime()?.block_on(async move {
         match args.cmd {
             DeadLetterCmd::List(select) => {
                 let store = open_store(&select.output).await?;
@@ -240,7 +234,7 @@ pub fn run_dead_letters(args: DeadLetterArgs) -> anyhow::Result<()> {
 
 /// Runs `replay-raw`.
 pub fn run_replay_raw(args: ReplayRawArgs) -> anyhow::Result<()> {
-    runtime()?.block_on(async move {
+    super::common::runtime()?.block_on(async move {
         let store = open_store(&args.output).await?;
         let mut engine = args.out.engine.engine()?;
         let mut tally = Tally::default();

@@ -120,9 +120,7 @@ fn default_worker_id() -> String {
 
 /// Runs the command until SIGTERM/SIGINT.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::common::runtime()?;
     rt.block_on(async move {
         let url: StreamUrl = args.stream.parse()?;
         let source = match &url {

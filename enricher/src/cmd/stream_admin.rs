@@ -73,9 +73,7 @@ pub enum StreamCommand {
 
 /// Runs `stream`.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::common::runtime()?;
     rt.block_on(async move {
         let url: StreamUrl = args.stream.parse()?;
         let stream = open_stream(&url).await.context("opening the stream")?;

@@ -38,9 +38,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = super::common::runtime()?;
     rt.block_on(async move {
         let store = open_store(&args.output).await?;
         let leases = open_lease_store(&args.leases)

@@ -122,13 +122,24 @@ fn decode_into(s: &[u8], twice: bool, out: &mut [u8]) -> Result<usize, &'static 
     }
 }
 
-/// `s` decoded by [`decode_into`] into a new `Vec`: the bytes before `first` (the first `%`
-/// or `+`) copied as they are.
+/// Writes `s` decoded into `out` (at least `s.len()` bytes) and returns the decoded length:
+/// the bytes before `first` (the first `%` or `+`) copied as they are, the rest by
+/// [`decode_into`].
+fn decode_after(
+    s: &[u8],
+    first: usize,
+    twice: bool,
+    out: &mut [u8],
+) -> Result<usize, &'static str> {
+    out[..first].copy_from_slice(&s[..first]);
+    Ok(first + decode_into(&s[first..], twice, &mut out[first..])?)
+}
+
+/// [`decode_after`] into a new `Vec`.
 fn decode_to_vec(s: &[u8], first: usize, twice: bool) -> Result<Vec<u8>, &'static str> {
     let mut out = vec![0; s.len()];
-    out[..first].copy_from_slice(&s[..first]);
-    let n = decode_into(&s[first..], twice, &mut out[first..])?;
-    out.truncate(first + n);
+    let n = decode_after(s, first, twice, &mut out)?;
+    out.truncate(n);
     Ok(out)
 }
 
@@ -199,9 +210,8 @@ pub fn decode_value_in<'a>(
         return Ok(raw);
     };
     let out = arena.alloc_slice_fill_copy(bytes.len(), 0u8);
-    out[..first].copy_from_slice(&bytes[..first]);
-    let n = decode_into(&bytes[first..], enc == Encoding::Twice, &mut out[first..])?;
-    let out = &out[..first + n];
+    let n = decode_after(bytes, first, enc == Encoding::Twice, out)?;
+    let out = &out[..n];
     // simdutf8: decoded URLs and referrers are long enough for its SIMD check to beat std's
     // (it passes short inputs to std itself).
     simdutf8::basic::from_utf8(out).map_err(|_| "invalid UTF-8 after percent-decoding")

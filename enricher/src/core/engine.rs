@@ -6,11 +6,12 @@ use super::collect::map_collect;
 use super::decode::{percent_decode_field, Encoding, Params};
 use super::geo;
 use super::geoip::GeoIp;
-use super::ids::{derived_event_id, hit_ids_after_salt, salted, HashInput, HitIds, SaltProvider};
+use super::ids::{
+    derived_event_id, hit_ids_after_salt, salted, HashInput, HitIds, SaltProvider, Salted,
+};
 use super::outcome::{Outcome, Reason};
 use super::pixel::{map_pixel, PixelHit};
 use crate::ua::{UaCache, UaError, UaParser};
-use sha2::Sha256;
 use shared::envelope::{Envelope, HitKind};
 use shared::record::{RequestInfo, Source, UaFields};
 use shared::time::Date;
@@ -59,7 +60,7 @@ pub struct Context {
     cdn_domain: Option<String>,
     geoip: Option<GeoIp>,
     /// Hash state after the salt of the last date seen (hits arrive mostly in date order).
-    salted: Option<(Date, Sha256)>,
+    salted: Option<(Date, Salted)>,
 }
 
 impl Context {
@@ -98,7 +99,7 @@ impl Context {
             path,
             event_ms,
         };
-        hit_ids_after_salt(state.clone(), &input)
+        hit_ids_after_salt(state, &input)
     }
 
     /// Location by client IP, when a database is installed and knows the IP.

@@ -6,11 +6,10 @@
 //! row, across 66 columns of ~100 partitions, every lookup missed the cache, and enrich +
 //! encode was 17 % slower than through Arrow builders: BENCHMARKS.md 2026-11-25.)
 
-use super::chunk::{Chunk, DictPage, PageKind, Zstd};
+use super::chunk::{Chunk, ChunkPages, DictPage, PageKind, Zstd};
 use super::dict::Dict;
 use super::rle::{bit_width, delta_binary_packed, put_levels, rle_hybrid};
 use super::stats::Stats;
-use bytes::Bytes;
 use parquet::basic::{Encoding, Type as Physical};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::ParquetError;
@@ -390,7 +389,7 @@ impl Leaf {
         limits: &Limits,
         rows: usize,
         z: &mut Zstd,
-    ) -> Result<(Bytes, ColumnCloseResult), ParquetError> {
+    ) -> Result<(ChunkPages, ColumnCloseResult), ParquetError> {
         self.close_page(limits, rows, z)?;
         let dict = std::mem::take(&mut self.dict);
         let dictionary = self.dict_used.then(|| {

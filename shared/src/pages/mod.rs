@@ -323,7 +323,7 @@ impl FileEncoder {
         let writer = match &mut self.writer {
             Some(w) => w,
             None => {
-                let size: usize = chunks.iter().map(|c| c.0.len()).sum();
+                let size: usize = chunks.iter().map(|c| c.0.bytes()).sum();
                 self.writer.insert(SerializedFileWriter::new(
                     Vec::with_capacity(size + (1 << 16)),
                     layout.schema.root_schema_ptr(),
@@ -332,9 +332,9 @@ impl FileEncoder {
             }
         };
         let mut group = writer.next_row_group()?;
-        for (bytes, mut close) in chunks {
+        for (pages, mut close) in chunks {
             close.rows_written = self.rows as u64;
-            group.append_column(&bytes, close)?;
+            group.append_column(&pages, close)?;
         }
         group.close()?;
         self.rows = 0;

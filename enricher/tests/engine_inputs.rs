@@ -320,3 +320,46 @@ fn dropping_the_query_string_changes_only_that_column() {
         assert_eq!(dropped, kept);
     }
 }
+
+/// `enrich_batch` gives every input the outcome `enrich` gives it alone, in order, with all
+/// of a batch's records alive together (their decoded values share one arena): fixtures,
+/// envelopes of both kinds, a dropped and a failed line, repeated so UAs hit the cache too.
+#[test]
+fn a_batch_enriches_like_one_input_at_a_time() {
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/tests/data/ownstats/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let q = "t=pv&ts=1700000000123&u=https%3A%2F%2Fshop.example.com%2Fa%252Fb&hn=shop.example.com&pa=%2Fa%252Fb";
+    let body = br#"{"v":"1","t":"pageview","cid":"c-1","dl":"https://shop.example.com/x?utm_source=n","tm":1700000000000}"#;
+    let mut inputs = vec![
+        fixture("rawPageViewData.txt"),
+        fixture("rawTabEventData.txt"),
+        fixture("rawGoScriptData.txt"),
+        b"1668968526.477\t1.2.3.4\tbroken".to_vec(),
+        envelope(HitKind::Pixel, q, b"").encode(),
+        envelope(HitKind::Collect, "", body).encode(),
+        fixture("rawRefererData.txt"),
+    ];
+    inputs.extend(inputs.clone());
+    let origins: Vec<String> = (0..inputs.len()).map(|i| format!("src{i}")).collect();
+    let origin = |i: usize| Origin {
+        source: &origins[i],
+        position: i as u64,
+    };
+    let mut single = engine();
+    let one_by_one: Vec<String> = (0..inputs.len())
+        .map(|i| format!("{:?}", single.enrich(&inputs[i], origin(i))))
+        .collect();
+    let mut batched = engine();
+    let outcomes = batched.enrich_batch((0..inputs.len()).map(|i| (&inputs[i][..], origin(i))));
+    let batch: Vec<String> = outcomes.iter().map(|o| format!("{o:?}")).collect();
+    assert_eq!(batch, one_by_one);
+    let kinds: Vec<&str> = outcomes.iter().map(Outcome::kind).collect();
+    for kind in ["ok", "dropped", "failed"] {
+        assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
+    }
+}

@@ -183,131 +183,171 @@ impl Engine {
     /// The outcome borrows the input and the engine (decoded values live in its per-line
     /// arena until the next call).
     pub fn enrich<'a>(&'a mut self, input: &'a [u8], origin: Origin<'_>) -> Outcome<'a> {
-        // A reset keeps the arena's largest chunk: after one huge input, start a small one
-        // instead, so the engine does not hold that memory for its whole life.
-        if self.arena.allocated_bytes() > ARENA_KEEP_BYTES {
-            self.arena = bumpalo::Bump::new();
-        } else {
-            self.arena.reset();
-        }
-        let result = if shared::envelope::is_envelope(input) {
-            self.envelope(input)
-        } else {
-            self.cloudfront_line(input, origin)
-        };
-        result.unwrap_or_else(Outcome::Failed)
-    }
-
-    fn cloudfront_line<'a>(
-        &'a mut self,
-        line: &'a [u8],
-        origin: Origin<'_>,
-    ) -> Result<Outcome<'a>, Reason> {
-        let Engine {
-            ctx,
-            arena,
-            keep_query_string,
-            ..
-        } = self;
-        let f = cloudfront::split_fields(line)?;
-        let stem = f[field::URI_STEM];
-        if !cloudfront::is_pixel_path(stem) {
-            return Ok(Outcome::Dropped(Cow::Borrowed(
-                "cloudfront: not a tracking pixel request",
-            )));
-        }
-        let arrival_ms = cloudfront::parse_epoch_seconds(f[field::TIMESTAMP])
-            .ok_or(Cow::Borrowed("cloudfront: bad timestamp field"))?;
-        let query = match f[field::QUERY] {
-            "-" => stem.split_once('?').map_or("", |(_, q)| q),
-            q => q,
-        };
-        let edge = geo::edge_id(f[field::EDGE_LOCATION]);
-        let geo = match ctx.ip_text_geo(f[field::CLIENT_IP]) {
-            Some(g) => g,
-            None => geo::edge_geo(edge),
-        };
-        let (ua, ua_text) = ctx.encoded_user_agent(f[field::USER_AGENT]);
-        let hit = PixelHit {
-            event_id: derived_event_id(origin.source, origin.position),
-            source: Source::Cloudfront,
-            params: Params::parse_in(query, arena),
-            encoding: Encoding::Twice,
-            stem,
-            arrival_ms,
-            ip: f[field::CLIENT_IP],
-            raw_ua: &ua_text,
-            ua: Some(ua),
-            referer_header: Some(f[field::REFERER]),
-            edge_id: (!edge.is_empty()).then_some(Cow::Borrowed(edge)),
-            geo,
-            request: RequestInfo {
-                url: None,
-                path: None,
-                query_string: (*keep_query_string && f[field::QUERY] != "-")
-                    .then_some(Cow::Borrowed(f[field::QUERY])),
-                bytes: f[field::BYTES].parse().ok(),
-                status_code: f[field::STATUS].parse().ok(),
-                cache_status: Some(Cow::Borrowed(f[field::RESULT_TYPE])),
-                delivery_time_ms: cloudfront::parse_seconds_to_ms(f[field::TIME_TAKEN]),
-                asn: f[field::ASN].trim_end_matches(['\n', '\r']).parse().ok(),
-            },
-        };
-        map_pixel(ctx, hit)
-    }
-
-    fn envelope<'a>(&'a mut self, bytes: &'a [u8]) -> Result<Outcome<'a>, Reason> {
+        self.reset_arena();
         let Engine {
             ctx,
             arena,
             keep_query_string,
             ip_buf,
         } = self;
-        let env = Envelope::decode(bytes).map_err(|e| Cow::Owned(format!("envelope: {e}")))?;
-        let geo = match &env.viewer {
-            Some(v) if !v.is_empty() => geo::viewer_geo(v),
-            _ => match ctx.ip_geo(Some(env.client_ip)) {
-                Some(g) => g,
-                None => geo::edge_geo(env.pop),
-            },
-        };
-        match env.kind {
-            HitKind::Collect => map_collect(ctx, &env, geo),
-            HitKind::Pixel => {
-                if !cloudfront::is_pixel_path(env.path) {
-                    return Ok(Outcome::Dropped(Cow::Borrowed(
-                        "envelope: not a tracking pixel path",
-                    )));
-                }
-                let hit = PixelHit {
-                    event_id: env.event_id,
-                    source: Source::Pixel,
-                    params: Params::parse_in(env.query, arena),
-                    encoding: Encoding::Once,
-                    stem: env.path,
-                    arrival_ms: env.arrival_ms,
-                    ip: {
-                        use std::fmt::Write;
-                        ip_buf.clear();
-                        // Writing to a String cannot fail.
-                        let _ = write!(ip_buf, "{}", env.client_ip);
-                        ip_buf
-                    },
-                    raw_ua: env.user_agent,
-                    ua: None,
-                    referer_header: env.referer,
-                    edge_id: (!env.pop.is_empty()).then_some(Cow::Borrowed(env.pop)),
-                    geo,
-                    request: RequestInfo {
-                        query_string: (*keep_query_string && !env.query.is_empty())
-                            .then_some(Cow::Borrowed(env.query)),
-                        bytes: i32::try_from(env.request_bytes).ok(),
-                        status_code: Some(200),
-                        ..RequestInfo::default()
-                    },
-                };
-                map_pixel(ctx, hit)
+        one(ctx, arena, *keep_query_string, ip_buf, input, origin)
+    }
+
+    /// Enriches a batch of inputs, in order, into outcomes that all live until the next call.
+    /// Same outcomes as [`Engine::enrich`] one by one; a caller that encodes the records
+    /// afterwards runs each side over a whole batch with its code and tables in cache (one
+    /// record enriched, then encoded, in turn evicted the other side's).
+    pub fn enrich_batch<'a, 's>(
+        &'a mut self,
+        inputs: impl IntoIterator<Item = (&'a [u8], Origin<'s>)>,
+    ) -> Vec<Outcome<'a>> {
+        self.reset_arena();
+        let Engine {
+            ctx,
+            arena,
+            keep_query_string,
+            ip_buf,
+        } = self;
+        let arena: &'a bumpalo::Bump = arena;
+        inputs
+            .into_iter()
+            .map(|(input, origin)| one(ctx, arena, *keep_query_string, ip_buf, input, origin))
+            .collect()
+    }
+
+    /// A reset keeps the arena's largest chunk: after one huge input, start a small one
+    /// instead, so the engine does not hold that memory for its whole life.
+    fn reset_arena(&mut self) {
+        if self.arena.allocated_bytes() > ARENA_KEEP_BYTES {
+            self.arena = bumpalo::Bump::new();
+        } else {
+            self.arena.reset();
+        }
+    }
+}
+
+/// One input of [`Engine::enrich`], its decoded values in `arena`.
+fn one<'a>(
+    ctx: &mut Context,
+    arena: &'a bumpalo::Bump,
+    keep_query_string: bool,
+    ip_buf: &mut String,
+    input: &'a [u8],
+    origin: Origin<'_>,
+) -> Outcome<'a> {
+    let result = if shared::envelope::is_envelope(input) {
+        envelope(ctx, arena, keep_query_string, ip_buf, input)
+    } else {
+        cloudfront_line(ctx, arena, keep_query_string, input, origin)
+    };
+    result.unwrap_or_else(Outcome::Failed)
+}
+
+fn cloudfront_line<'a>(
+    ctx: &mut Context,
+    arena: &'a bumpalo::Bump,
+    keep_query_string: bool,
+    line: &'a [u8],
+    origin: Origin<'_>,
+) -> Result<Outcome<'a>, Reason> {
+    let f = cloudfront::split_fields(line)?;
+    let stem = f[field::URI_STEM];
+    if !cloudfront::is_pixel_path(stem) {
+        return Ok(Outcome::Dropped(Cow::Borrowed(
+            "cloudfront: not a tracking pixel request",
+        )));
+    }
+    let arrival_ms = cloudfront::parse_epoch_seconds(f[field::TIMESTAMP])
+        .ok_or(Cow::Borrowed("cloudfront: bad timestamp field"))?;
+    let query = match f[field::QUERY] {
+        "-" => stem.split_once('?').map_or("", |(_, q)| q),
+        q => q,
+    };
+    let edge = geo::edge_id(f[field::EDGE_LOCATION]);
+    let geo = match ctx.ip_text_geo(f[field::CLIENT_IP]) {
+        Some(g) => g,
+        None => geo::edge_geo(edge),
+    };
+    let (ua, ua_text) = ctx.encoded_user_agent(f[field::USER_AGENT]);
+    let hit = PixelHit {
+        event_id: derived_event_id(origin.source, origin.position),
+        source: Source::Cloudfront,
+        params: Params::parse_in(query, arena),
+        encoding: Encoding::Twice,
+        stem,
+        arrival_ms,
+        ip: f[field::CLIENT_IP],
+        raw_ua: &ua_text,
+        ua: Some(ua),
+        referer_header: Some(f[field::REFERER]),
+        edge_id: (!edge.is_empty()).then_some(Cow::Borrowed(edge)),
+        geo,
+        request: RequestInfo {
+            url: None,
+            path: None,
+            query_string: (keep_query_string && f[field::QUERY] != "-")
+                .then_some(Cow::Borrowed(f[field::QUERY])),
+            bytes: f[field::BYTES].parse().ok(),
+            status_code: f[field::STATUS].parse().ok(),
+            cache_status: Some(Cow::Borrowed(f[field::RESULT_TYPE])),
+            delivery_time_ms: cloudfront::parse_seconds_to_ms(f[field::TIME_TAKEN]),
+            asn: f[field::ASN].trim_end_matches(['\n', '\r']).parse().ok(),
+        },
+    };
+    map_pixel(ctx, hit)
+}
+
+fn envelope<'a>(
+    ctx: &mut Context,
+    arena: &'a bumpalo::Bump,
+    keep_query_string: bool,
+    ip_buf: &mut String,
+    bytes: &'a [u8],
+) -> Result<Outcome<'a>, Reason> {
+    let env = Envelope::decode(bytes).map_err(|e| Cow::Owned(format!("envelope: {e}")))?;
+    let geo = match &env.viewer {
+        Some(v) if !v.is_empty() => geo::viewer_geo(v),
+        _ => match ctx.ip_geo(Some(env.client_ip)) {
+            Some(g) => g,
+            None => geo::edge_geo(env.pop),
+        },
+    };
+    match env.kind {
+        HitKind::Collect => map_collect(ctx, &env, geo),
+        HitKind::Pixel => {
+            if !cloudfront::is_pixel_path(env.path) {
+                return Ok(Outcome::Dropped(Cow::Borrowed(
+                    "envelope: not a tracking pixel path",
+                )));
             }
+            let hit = PixelHit {
+                event_id: env.event_id,
+                source: Source::Pixel,
+                params: Params::parse_in(env.query, arena),
+                encoding: Encoding::Once,
+                stem: env.path,
+                arrival_ms: env.arrival_ms,
+                ip: {
+                    use std::fmt::Write;
+                    ip_buf.clear();
+                    // Writing to a String cannot fail.
+                    let _ = write!(ip_buf, "{}", env.client_ip);
+                    ip_buf
+                },
+                raw_ua: env.user_agent,
+                ua: None,
+                referer_header: env.referer,
+                edge_id: (!env.pop.is_empty()).then_some(Cow::Borrowed(env.pop)),
+                geo,
+                request: RequestInfo {
+                    query_string: (keep_query_string && !env.query.is_empty())
+                        .then_some(Cow::Borrowed(env.query)),
+                    bytes: i32::try_from(env.request_bytes).ok(),
+                    status_code: Some(200),
+                    ..RequestInfo::default()
+                },
+            };
+            map_pixel(ctx, hit)
         }
     }
 }

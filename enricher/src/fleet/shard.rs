@@ -18,6 +18,10 @@ use shared::time::Date;
 use std::collections::BTreeMap;
 use tokio::time::Instant;
 
+/// Records enriched together before their rows are encoded (`Engine::enrich_batch`): each
+/// side then runs over many records with its code and tables in cache.
+pub const ENRICH_BATCH: usize = 512;
+
 /// Counters of one batch (and, summed, of a run).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchCounts {
@@ -121,27 +125,50 @@ impl Buffer {
         self.started
     }
 
-    /// Enriches one record into the buffer. `source` names the stream in derived event ids.
+    /// Enriches records of one stream read into the buffer, in order. `source` names the
+    /// stream in derived event ids.
     pub fn push(
         &mut self,
         engine: &mut Engine,
         source: &str,
         shard: &str,
+        records: &[StreamRecord],
+    ) -> Result<(), OutputError> {
+        for chunk in records.chunks(ENRICH_BATCH) {
+            // CloudFront lines carry no id: derive it from (stream, shard, sequence), which a
+            // re-read or a replay reproduces, so the compactor can always de-duplicate. The
+            // sequence goes into the source text: Kinesis sequence numbers exceed a u64.
+            let origins: Vec<String> = chunk
+                .iter()
+                .map(|r| stream_origin(source, shard, &r.sequence_number))
+                .collect();
+            let outcomes = engine.enrich_batch(chunk.iter().zip(&origins).map(|(r, o)| {
+                let origin = Origin {
+                    source: o,
+                    position: 0,
+                };
+                (&r.data[..], origin)
+            }));
+            for (record, outcome) in chunk.iter().zip(outcomes) {
+                self.take(outcome, source, shard, record)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Buffers the outcome of one record.
+    fn take(
+        &mut self,
+        outcome: Outcome<'_>,
+        source: &str,
+        shard: &str,
         record: &StreamRecord,
     ) -> Result<(), OutputError> {
-        // CloudFront lines carry no id: derive it from (stream, shard, sequence), which a
-        // re-read or a replay reproduces, so the compactor can always de-duplicate. The
-        // sequence goes into the source text: Kinesis sequence numbers exceed a u64.
-        let origin_source = stream_origin(source, shard, &record.sequence_number);
-        let origin = Origin {
-            source: &origin_source,
-            position: 0,
-        };
         self.counts.read += 1;
         if let Some(raw) = &mut self.raw {
             raw.push(source, shard, record);
         }
-        match engine.enrich(&record.data, origin) {
+        match outcome {
             Outcome::Ok(r) => {
                 self.counts.ok += 1;
                 self.batches.push(&r)?;

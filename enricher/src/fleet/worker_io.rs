@@ -91,19 +91,26 @@ impl Worker {
             if let Some(ms) = batch.millis_behind_latest {
                 metrics::millis_behind(key, ms);
             }
-            for r in &batch.records {
-                if self.cfg.stop_at_ms.is_some_and(|stop| r.arrival_ms > stop) {
-                    h.done = true; // a bounded backfill reached its end in this shard
-                    break;
-                }
-                if let Err(e) = h
-                    .buffer
-                    .push(&mut self.cfg.engine, &self.cfg.source, key, r)
-                {
-                    self.rewind(key);
-                    return Err(e.into());
-                }
-                h.read_to = Some(r.sequence_number.clone());
+            // A bounded backfill stops at the first record past its end, in this shard.
+            let upto = match self.cfg.stop_at_ms {
+                Some(stop) => batch
+                    .records
+                    .iter()
+                    .position(|r| r.arrival_ms > stop)
+                    .inspect(|_| h.done = true)
+                    .unwrap_or(batch.records.len()),
+                None => batch.records.len(),
+            };
+            let records = &batch.records[..upto];
+            if let Err(e) = h
+                .buffer
+                .push(&mut self.cfg.engine, &self.cfg.source, key, records)
+            {
+                self.rewind(key);
+                return Err(e.into());
+            }
+            if let Some(last) = records.last() {
+                h.read_to = Some(last.sequence_number.clone());
             }
             let at_tip = batch.records.is_empty() && batch.millis_behind_latest == Some(0);
             if self.cfg.stop_at_ms.is_some() && (h.done || at_tip) {

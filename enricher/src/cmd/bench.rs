@@ -1,8 +1,9 @@
 //! `enricher bench`: single-threaded enrichment speed on a file held in memory.
 //!
 //! Two timed passes per run, each with a fresh engine (cold UA cache, as a new worker has):
-//! (a) enrich only, (b) enrich + Arrow + Parquet encode into memory (zstd, flushed every
-//! `--flush-rows` rows like a worker would). Engine construction (UA regex compilation) and
+//! (a) enrich only, one input at a time; (b) enrich + Parquet encode into memory (zstd, flushed
+//! every `--flush-rows` rows), as a worker does it: `--batch` inputs enriched together, then
+//! their rows encoded. Engine construction (UA regex compilation) and
 //! file reading are outside the timings. The last line is machine-readable.
 
 use super::common::EngineArgs;

@@ -8,6 +8,7 @@ use super::input::{InputKind, InputReader, Item};
 use anyhow::Context as _;
 use bytes::Bytes;
 use enricher::core::{Origin, Outcome};
+use enricher::fleet::shard::ENRICH_BATCH;
 use enricher::output::PartitionedBatches;
 use shared::deadletter::DeadLetter;
 use shared::object_store::{LocalStore, ObjectStore};
@@ -44,6 +45,32 @@ pub struct Args {
     pub zstd_level: i32,
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+/// Inputs read but not yet enriched: their bytes back to back, and each one's span and position.
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    spans: Vec<(std::ops::Range<usize>, u64)>,
+}
+
+impl Pending {
+    fn add(&mut self, input: &[u8], position: u64) {
+        let at = self.bytes.len();
+        self.bytes.extend_from_slice(input);
+        self.spans.push((at..self.bytes.len(), position));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
+        self.spans
+            .iter()
+            .map(|(span, position)| (&self.bytes[span.clone()], *position))
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.spans.clear();
+    }
 }
 
 #[derive(Default)]
@@ -99,12 +126,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Ok(())
     };
 
+    // Inputs are enriched a batch at a time, as a worker does with a stream read (see
+    // `Engine::enrich_batch`); the batch's bytes are copied out of the reader's buffer.
+    let mut pending = Pending::default();
     let mut seen = 0u64;
-    while let Some(item) = reader.next_item()? {
-        seen += 1;
-        let (bytes, position) = match item {
-            Item::Record(bytes, position) => (bytes, position),
-            Item::Corrupt(rest, offset) => {
+    loop {
+        let item = reader.next_item()?;
+        let end = item.is_none();
+        match item {
+            Some(Item::Record(bytes, position)) => pending.add(bytes, position),
+            Some(Item::Corrupt(rest, offset)) => {
                 counts.failed += 1;
                 *counts
                     .failed_reasons
@@ -118,38 +149,50 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     now_ms(),
                 )
                 .write_json_line(&mut dead);
-                continue;
             }
-        };
-        match engine.enrich(
-            bytes,
-            Origin {
-                source: &source,
-                position,
-            },
-        ) {
-            Outcome::Ok(record) => {
-                counts.ok += 1;
-                batches.push(&record)?;
-            }
-            Outcome::Dropped(why) => {
-                counts.dropped += 1;
-                *counts.dropped_reasons.entry(why.into_owned()).or_default() += 1;
-            }
-            Outcome::Failed(why) => {
-                counts.failed += 1;
-                DeadLetter::new(why.as_ref(), &source, position, bytes, now_ms())
-                    .write_json_line(&mut dead);
-                *counts.failed_reasons.entry(why.into_owned()).or_default() += 1;
+            None => {}
+        }
+        if !end {
+            seen += 1;
+            if seen.is_multiple_of(10_000) {
+                if let Some(w) = watcher.as_mut() {
+                    w.poll(&mut engine);
+                }
             }
         }
-        if batches.rows() >= args.flush_rows {
-            flush(&mut batches, &mut counts)?;
-        }
-        if seen.is_multiple_of(10_000) {
-            if let Some(w) = watcher.as_mut() {
-                w.poll(&mut engine);
+        if pending.spans.len() >= ENRICH_BATCH || (end && !pending.spans.is_empty()) {
+            let outcomes = engine.enrich_batch(pending.iter().map(|(bytes, position)| {
+                let origin = Origin {
+                    source: &source,
+                    position,
+                };
+                (bytes, origin)
+            }));
+            for ((bytes, position), outcome) in pending.iter().zip(outcomes) {
+                match outcome {
+                    Outcome::Ok(record) => {
+                        counts.ok += 1;
+                        batches.push(&record)?;
+                    }
+                    Outcome::Dropped(why) => {
+                        counts.dropped += 1;
+                        *counts.dropped_reasons.entry(why.into_owned()).or_default() += 1;
+                    }
+                    Outcome::Failed(why) => {
+                        counts.failed += 1;
+                        DeadLetter::new(why.as_ref(), &source, position, bytes, now_ms())
+                            .write_json_line(&mut dead);
+                        *counts.failed_reasons.entry(why.into_owned()).or_default() += 1;
+                    }
+                }
             }
+            pending.clear();
+            if batches.rows() >= args.flush_rows {
+                flush(&mut batches, &mut counts)?;
+            }
+        }
+        if end {
+            break;
         }
     }
     flush(&mut batches, &mut counts)?;

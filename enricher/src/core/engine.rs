@@ -183,14 +183,7 @@ impl Engine {
     /// The outcome borrows the input and the engine (decoded values live in its per-line
     /// arena until the next call).
     pub fn enrich<'a>(&'a mut self, input: &'a [u8], origin: Origin<'_>) -> Outcome<'a> {
-        self.reset_arena();
-        let Engine {
-            ctx,
-            arena,
-            keep_query_string,
-            ip_buf,
-        } = self;
-        one(ctx, arena, *keep_query_string, ip_buf, input, origin)
+        self.parts().one(input, origin)
     }
 
     /// Enriches a batch of inputs, in order, into outcomes that all live until the next call.
@@ -201,6 +194,16 @@ impl Engine {
         &'a mut self,
         inputs: impl IntoIterator<Item = (&'a [u8], Origin<'s>)>,
     ) -> Vec<Outcome<'a>> {
+        let mut parts = self.parts();
+        inputs
+            .into_iter()
+            .map(|(input, origin)| parts.one(input, origin))
+            .collect()
+    }
+
+    /// The engine's parts, borrowed apart, with an empty arena: outcomes borrow the arena
+    /// while the context stays mutable for the next input.
+    fn parts(&mut self) -> Parts<'_, '_> {
         self.reset_arena();
         let Engine {
             ctx,
@@ -208,11 +211,12 @@ impl Engine {
             keep_query_string,
             ip_buf,
         } = self;
-        let arena: &'a bumpalo::Bump = arena;
-        inputs
-            .into_iter()
-            .map(|(input, origin)| one(ctx, arena, *keep_query_string, ip_buf, input, origin))
-            .collect()
+        Parts {
+            ctx,
+            arena,
+            keep_query_string: *keep_query_string,
+            ip_buf,
+        }
     }
 
     /// A reset keeps the arena's largest chunk: after one huge input, start a small one
@@ -226,128 +230,138 @@ impl Engine {
     }
 }
 
-/// One input of [`Engine::enrich`], its decoded values in `arena`.
-fn one<'a>(
-    ctx: &mut Context,
+/// What enriching one input uses of the engine (see [`Engine::parts`]).
+struct Parts<'a, 'e> {
+    ctx: &'e mut Context,
+    /// Where decoded values go, until the arena's next reset.
     arena: &'a bumpalo::Bump,
     keep_query_string: bool,
-    ip_buf: &mut String,
-    input: &'a [u8],
-    origin: Origin<'_>,
-) -> Outcome<'a> {
-    let result = if shared::envelope::is_envelope(input) {
-        envelope(ctx, arena, keep_query_string, ip_buf, input)
-    } else {
-        cloudfront_line(ctx, arena, keep_query_string, input, origin)
-    };
-    result.unwrap_or_else(Outcome::Failed)
+    ip_buf: &'e mut String,
 }
 
-fn cloudfront_line<'a>(
-    ctx: &mut Context,
-    arena: &'a bumpalo::Bump,
-    keep_query_string: bool,
-    line: &'a [u8],
-    origin: Origin<'_>,
-) -> Result<Outcome<'a>, Reason> {
-    let f = cloudfront::split_fields(line)?;
-    let stem = f[field::URI_STEM];
-    if !cloudfront::is_pixel_path(stem) {
-        return Ok(Outcome::Dropped(Cow::Borrowed(
-            "cloudfront: not a tracking pixel request",
-        )));
+impl<'a> Parts<'a, '_> {
+    /// One input of [`Engine::enrich`], its decoded values in the arena.
+    fn one(&mut self, input: &'a [u8], origin: Origin<'_>) -> Outcome<'a> {
+        let result = if shared::envelope::is_envelope(input) {
+            self.envelope(input)
+        } else {
+            self.cloudfront_line(input, origin)
+        };
+        result.unwrap_or_else(Outcome::Failed)
     }
-    let arrival_ms = cloudfront::parse_epoch_seconds(f[field::TIMESTAMP])
-        .ok_or(Cow::Borrowed("cloudfront: bad timestamp field"))?;
-    let query = match f[field::QUERY] {
-        "-" => stem.split_once('?').map_or("", |(_, q)| q),
-        q => q,
-    };
-    let edge = geo::edge_id(f[field::EDGE_LOCATION]);
-    let geo = match ctx.ip_text_geo(f[field::CLIENT_IP]) {
-        Some(g) => g,
-        None => geo::edge_geo(edge),
-    };
-    let (ua, ua_text) = ctx.encoded_user_agent(f[field::USER_AGENT]);
-    let hit = PixelHit {
-        event_id: derived_event_id(origin.source, origin.position),
-        source: Source::Cloudfront,
-        params: Params::parse_in(query, arena),
-        encoding: Encoding::Twice,
-        stem,
-        arrival_ms,
-        ip: f[field::CLIENT_IP],
-        raw_ua: &ua_text,
-        ua: Some(ua),
-        referer_header: Some(f[field::REFERER]),
-        edge_id: (!edge.is_empty()).then_some(Cow::Borrowed(edge)),
-        geo,
-        request: RequestInfo {
-            url: None,
-            path: None,
-            query_string: (keep_query_string && f[field::QUERY] != "-")
-                .then_some(Cow::Borrowed(f[field::QUERY])),
-            bytes: f[field::BYTES].parse().ok(),
-            status_code: f[field::STATUS].parse().ok(),
-            cache_status: Some(Cow::Borrowed(f[field::RESULT_TYPE])),
-            delivery_time_ms: cloudfront::parse_seconds_to_ms(f[field::TIME_TAKEN]),
-            asn: f[field::ASN].trim_end_matches(['\n', '\r']).parse().ok(),
-        },
-    };
-    map_pixel(ctx, hit)
-}
 
-fn envelope<'a>(
-    ctx: &mut Context,
-    arena: &'a bumpalo::Bump,
-    keep_query_string: bool,
-    ip_buf: &mut String,
-    bytes: &'a [u8],
-) -> Result<Outcome<'a>, Reason> {
-    let env = Envelope::decode(bytes).map_err(|e| Cow::Owned(format!("envelope: {e}")))?;
-    let geo = match &env.viewer {
-        Some(v) if !v.is_empty() => geo::viewer_geo(v),
-        _ => match ctx.ip_geo(Some(env.client_ip)) {
+    fn cloudfront_line(
+        &mut self,
+        line: &'a [u8],
+        origin: Origin<'_>,
+    ) -> Result<Outcome<'a>, Reason> {
+        let Parts {
+            ctx,
+            arena,
+            keep_query_string,
+            ..
+        } = self;
+        let (arena, keep_query_string) = (*arena, *keep_query_string);
+        let f = cloudfront::split_fields(line)?;
+        let stem = f[field::URI_STEM];
+        if !cloudfront::is_pixel_path(stem) {
+            return Ok(Outcome::Dropped(Cow::Borrowed(
+                "cloudfront: not a tracking pixel request",
+            )));
+        }
+        let arrival_ms = cloudfront::parse_epoch_seconds(f[field::TIMESTAMP])
+            .ok_or(Cow::Borrowed("cloudfront: bad timestamp field"))?;
+        let query = match f[field::QUERY] {
+            "-" => stem.split_once('?').map_or("", |(_, q)| q),
+            q => q,
+        };
+        let edge = geo::edge_id(f[field::EDGE_LOCATION]);
+        let geo = match ctx.ip_text_geo(f[field::CLIENT_IP]) {
             Some(g) => g,
-            None => geo::edge_geo(env.pop),
-        },
-    };
-    match env.kind {
-        HitKind::Collect => map_collect(ctx, &env, geo),
-        HitKind::Pixel => {
-            if !cloudfront::is_pixel_path(env.path) {
-                return Ok(Outcome::Dropped(Cow::Borrowed(
-                    "envelope: not a tracking pixel path",
-                )));
+            None => geo::edge_geo(edge),
+        };
+        let (ua, ua_text) = ctx.encoded_user_agent(f[field::USER_AGENT]);
+        let hit = PixelHit {
+            event_id: derived_event_id(origin.source, origin.position),
+            source: Source::Cloudfront,
+            params: Params::parse_in(query, arena),
+            encoding: Encoding::Twice,
+            stem,
+            arrival_ms,
+            ip: f[field::CLIENT_IP],
+            raw_ua: &ua_text,
+            ua: Some(ua),
+            referer_header: Some(f[field::REFERER]),
+            edge_id: (!edge.is_empty()).then_some(Cow::Borrowed(edge)),
+            geo,
+            request: RequestInfo {
+                url: None,
+                path: None,
+                query_string: (keep_query_string && f[field::QUERY] != "-")
+                    .then_some(Cow::Borrowed(f[field::QUERY])),
+                bytes: f[field::BYTES].parse().ok(),
+                status_code: f[field::STATUS].parse().ok(),
+                cache_status: Some(Cow::Borrowed(f[field::RESULT_TYPE])),
+                delivery_time_ms: cloudfront::parse_seconds_to_ms(f[field::TIME_TAKEN]),
+                asn: f[field::ASN].trim_end_matches(['\n', '\r']).parse().ok(),
+            },
+        };
+        map_pixel(ctx, hit)
+    }
+
+    fn envelope(&mut self, bytes: &'a [u8]) -> Result<Outcome<'a>, Reason> {
+        let Parts {
+            ctx,
+            arena,
+            keep_query_string,
+            ip_buf,
+        } = self;
+        let (arena, keep_query_string) = (*arena, *keep_query_string);
+        let env = Envelope::decode(bytes).map_err(|e| Cow::Owned(format!("envelope: {e}")))?;
+        let geo = match &env.viewer {
+            Some(v) if !v.is_empty() => geo::viewer_geo(v),
+            _ => match ctx.ip_geo(Some(env.client_ip)) {
+                Some(g) => g,
+                None => geo::edge_geo(env.pop),
+            },
+        };
+        match env.kind {
+            HitKind::Collect => map_collect(ctx, &env, geo),
+            HitKind::Pixel => {
+                if !cloudfront::is_pixel_path(env.path) {
+                    return Ok(Outcome::Dropped(Cow::Borrowed(
+                        "envelope: not a tracking pixel path",
+                    )));
+                }
+                let hit = PixelHit {
+                    event_id: env.event_id,
+                    source: Source::Pixel,
+                    params: Params::parse_in(env.query, arena),
+                    encoding: Encoding::Once,
+                    stem: env.path,
+                    arrival_ms: env.arrival_ms,
+                    ip: {
+                        use std::fmt::Write;
+                        ip_buf.clear();
+                        // Writing to a String cannot fail.
+                        let _ = write!(ip_buf, "{}", env.client_ip);
+                        ip_buf
+                    },
+                    raw_ua: env.user_agent,
+                    ua: None,
+                    referer_header: env.referer,
+                    edge_id: (!env.pop.is_empty()).then_some(Cow::Borrowed(env.pop)),
+                    geo,
+                    request: RequestInfo {
+                        query_string: (keep_query_string && !env.query.is_empty())
+                            .then_some(Cow::Borrowed(env.query)),
+                        bytes: i32::try_from(env.request_bytes).ok(),
+                        status_code: Some(200),
+                        ..RequestInfo::default()
+                    },
+                };
+                map_pixel(ctx, hit)
             }
-            let hit = PixelHit {
-                event_id: env.event_id,
-                source: Source::Pixel,
-                params: Params::parse_in(env.query, arena),
-                encoding: Encoding::Once,
-                stem: env.path,
-                arrival_ms: env.arrival_ms,
-                ip: {
-                    use std::fmt::Write;
-                    ip_buf.clear();
-                    // Writing to a String cannot fail.
-                    let _ = write!(ip_buf, "{}", env.client_ip);
-                    ip_buf
-                },
-                raw_ua: env.user_agent,
-                ua: None,
-                referer_header: env.referer,
-                edge_id: (!env.pop.is_empty()).then_some(Cow::Borrowed(env.pop)),
-                geo,
-                request: RequestInfo {
-                    query_string: (keep_query_string && !env.query.is_empty())
-                        .then_some(Cow::Borrowed(env.query)),
-                    bytes: i32::try_from(env.request_bytes).ok(),
-                    status_code: Some(200),
-                    ..RequestInfo::default()
-                },
-            };
-            map_pixel(ctx, hit)
         }
     }
 }

@@ -88,8 +88,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let mut encode_secs = 0.0;
         let cpu = thread_cpu_secs();
         let t = Instant::now();
-        for (b, chunk) in inputs.chunks(args.batch.max(1)).enumerate() {
-            let first = (b * args.batch.max(1)) as u64;
+        let size = args.batch.max(1);
+        for (b, chunk) in inputs.chunks(size).enumerate() {
+            let first = (b * size) as u64;
             let outcomes = engine.enrich_batch(chunk.iter().enumerate().map(|(i, bytes)| {
                 let origin = Origin {
                     source: "bench",

@@ -92,15 +92,14 @@ impl Worker {
                 metrics::millis_behind(key, ms);
             }
             // A bounded backfill stops at the first record past its end, in this shard.
-            let upto = match self.cfg.stop_at_ms {
-                Some(stop) => batch
-                    .records
-                    .iter()
-                    .position(|r| r.arrival_ms > stop)
-                    .inspect(|_| h.done = true)
-                    .unwrap_or(batch.records.len()),
-                None => batch.records.len(),
-            };
+            let past_end = self
+                .cfg
+                .stop_at_ms
+                .and_then(|stop| batch.records.iter().position(|r| r.arrival_ms > stop));
+            if past_end.is_some() {
+                h.done = true;
+            }
+            let upto = past_end.unwrap_or(batch.records.len());
             let records = &batch.records[..upto];
             if let Err(e) = h
                 .buffer

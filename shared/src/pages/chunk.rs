@@ -56,12 +56,18 @@ impl Zstd {
         }
     }
 
-    /// Compresses `data` into the output buffer (with [`super::hexzstd`] when `hex` and the
-    /// page is of that shape) and returns it; [`Chunk::frame_compressed`] puts it back.
-    fn compress(&mut self, data: &[u8], hex: bool) -> Result<Vec<u8>, ParquetError> {
+    /// Compresses `data` into the output buffer (with [`super::hexzstd`] or
+    /// [`super::uuidzstd`] when `shape` says which and the page is of that shape) and returns
+    /// it; [`Chunk::frame_compressed`] puts it back.
+    fn compress(&mut self, data: &[u8], shape: Shape) -> Result<Vec<u8>, ParquetError> {
         let mut out = std::mem::take(&mut self.out);
         out.clear();
-        if hex && super::hexzstd::encode(data, &mut out) {
+        let written = match shape {
+            Shape::Any => false,
+            Shape::Hex => super::hexzstd::encode(data, &mut out),
+            Shape::Uuid => super::uuidzstd::encode(data, &mut out),
+        };
+        if written {
             return Ok(out);
         }
         out.reserve(zstd::zstd_safe::compress_bound(data.len()));
@@ -70,6 +76,17 @@ impl Zstd {
             .map_err(|e| ParquetError::General(format!("zstd level {}: {e}", self.level)))?;
         Ok(out)
     }
+}
+
+/// Values a page may hold whose zstd frame is written without libzstd.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Anything: libzstd compresses.
+    Any,
+    /// 64-digit lowercase hex, distinct ([`super::hexzstd`]).
+    Hex,
+    /// UUID text, random when version 8 ([`super::uuidzstd`]).
+    Uuid,
 }
 
 /// Takes back a buffer lent as a page's `Bytes` once the page is framed: the clone kept here is
@@ -108,9 +125,10 @@ pub struct Chunk {
     compression: Compression,
     /// Framed pages, each in its own buffer: one growing buffer was copied at every doubling.
     pages: Vec<Vec<u8>>,
-    /// Data pages hold distinct 64-digit hex values: [`super::hexzstd`] writes their frames.
-    /// (Dictionary pages, distinct by definition, are always offered to it.)
-    pub distinct_hex: bool,
+    /// What data pages hold: [`Shape::Hex`] for distinct 64-digit hex values, whose frames
+    /// [`super::hexzstd`] writes (dictionary pages, distinct by definition, are always
+    /// offered to it).
+    pub shape: Shape,
     len: usize,
     uncompressed: i64,
     entries: i64,
@@ -133,7 +151,7 @@ impl Chunk {
             descr,
             compression,
             pages: Vec::new(),
-            distinct_hex: false,
+            shape: Shape::Any,
             len: 0,
             uncompressed: 0,
             entries: 0,
@@ -168,8 +186,11 @@ impl Chunk {
             z.give_body(reclaim(kept));
             return Ok(());
         }
-        let hex = self.distinct_hex || matches!(kind, PageKind::Dictionary { .. });
-        let out = z.compress(&body, hex)?;
+        let shape = match kind {
+            PageKind::Dictionary { .. } => Shape::Hex,
+            PageKind::Data { .. } => self.shape,
+        };
+        let out = z.compress(&body, shape)?;
         z.give_body(body);
         self.frame_compressed(kind, out, raw, z)
     }

@@ -152,9 +152,7 @@ fn frame(values: &impl Values, raw: usize, out: &mut Vec<u8>) -> bool {
     }
     let start = out.len();
     out.reserve(raw / 2 + raw / 40 + 64);
-    out.extend_from_slice(&0xFD2F_B528u32.to_le_bytes());
-    out.push(0xA0); // content size in 4 bytes, single segment, no checksum, no dictionary
-    out.extend_from_slice(&raw32.to_le_bytes());
+    frame_header(raw32, out);
     // Raw block: the first value and the second one's prefix.
     let head = values.head();
     put_block_header(out, n == 1, 0, head.len());
@@ -171,7 +169,15 @@ fn frame(values: &impl Values, raw: usize, out: &mut Vec<u8>) -> bool {
     true
 }
 
-fn put_block_header(out: &mut Vec<u8>, last: bool, kind: u32, size: usize) {
+/// A zstd frame header for `raw` bytes of content: single segment, no checksum, no dictionary.
+pub(super) fn frame_header(raw: u32, out: &mut Vec<u8>) {
+    out.extend_from_slice(&0xFD2F_B528u32.to_le_bytes());
+    out.push(0xA0); // content size in 4 bytes, single segment
+    out.extend_from_slice(&raw.to_le_bytes());
+}
+
+/// A block header (`kind` 0 raw, 2 compressed) of `size` bytes.
+pub(super) fn put_block_header(out: &mut Vec<u8>, last: bool, kind: u32, size: usize) {
     let h = u32::from(last) | kind << 1 | (size as u32) << 3;
     out.extend_from_slice(&h.to_le_bytes()[..3]);
 }
@@ -232,17 +238,10 @@ fn put_compressed_block(
 /// The sequences section: `count` identical sequences, all three codes in RLE mode, and a
 /// bitstream of 12 bits per sequence (no FSE state bits in RLE mode) ending in the marker bit.
 fn put_sequences(count: usize, out: &mut Vec<u8>) {
-    if count < 128 {
-        out.push(count as u8);
-    } else {
-        out.push(0x80 + (count >> 8) as u8);
-        out.push(count as u8);
-    }
+    put_sequences_header(count, RLE_CODES, out);
     if count == 0 {
         return;
     }
-    out.push(0b0101_0100); // literal lengths, offsets, match lengths: RLE
-    out.extend_from_slice(&RLE_CODES);
     let pair = SEQUENCE_BITS | SEQUENCE_BITS << 12;
     for _ in 0..count / 2 {
         out.extend_from_slice(&pair.to_le_bytes()[..3]);
@@ -251,6 +250,22 @@ fn put_sequences(count: usize, out: &mut Vec<u8>) {
         out.extend_from_slice(&(SEQUENCE_BITS | 1 << 12).to_le_bytes()[..2]);
     } else {
         out.push(1);
+    }
+}
+
+/// The sequences section's header: `count` sequences, and when there are any, literal
+/// lengths, offsets and match lengths in RLE mode with `codes` (no FSE tables: no state
+/// bits in the bitstream that follows).
+pub(super) fn put_sequences_header(count: usize, codes: [u8; 3], out: &mut Vec<u8>) {
+    if count < 128 {
+        out.push(count as u8);
+    } else {
+        out.push(0x80 + (count >> 8) as u8);
+        out.push(count as u8);
+    }
+    if count > 0 {
+        out.push(0b0101_0100); // literal lengths, offsets, match lengths: RLE
+        out.extend_from_slice(&codes);
     }
 }
 

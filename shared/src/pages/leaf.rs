@@ -6,7 +6,7 @@
 //! row, across 66 columns of ~100 partitions, every lookup missed the cache, and enrich +
 //! encode was 17 % slower than through Arrow builders: BENCHMARKS.md 2026-11-25.)
 
-use super::chunk::{Chunk, ChunkPages, DictPage, PageKind, Zstd};
+use super::chunk::{Chunk, ChunkPages, DictPage, PageKind, Shape, Zstd};
 use super::dict::Dict;
 use super::rle::{bit_width, delta_binary_packed, put_levels, rle_hybrid};
 use super::stats::Stats;
@@ -116,10 +116,12 @@ impl Leaf {
     }
 
     /// Marks the column's values as the lowercase hex of 32-byte digests (and, when
-    /// `distinct`, distinct in every row: see `Chunk::distinct_hex`). A required zstd column
+    /// `distinct`, distinct in every row: see `Chunk::shape`). A required zstd column
     /// without statistics then keeps the digests themselves, as dictionary keys too.
     pub fn hex_digests(&mut self, distinct: bool) {
-        self.chunk.distinct_hex = distinct;
+        if distinct {
+            self.chunk.shape = Shape::Hex;
+        }
         self.digests = self.mode != Mode::Delta
             && self.h.max_def == 0
             && self.h.width == 0
@@ -135,6 +137,11 @@ impl Leaf {
         } else {
             self.text_words(&crate::batch::hex32_words(d), 64);
         }
+    }
+
+    /// Marks the column's values as UUID text (`event_id`: see [`super::uuidzstd`]).
+    pub fn uuid_text(&mut self) {
+        self.chunk.shape = Shape::Uuid;
     }
 
     /// Maximum definition level (0 for a required column).
@@ -318,7 +325,7 @@ impl Leaf {
             return Ok(());
         }
         if self.digests && self.mode == Mode::Plain {
-            if self.chunk.distinct_hex {
+            if self.chunk.shape == Shape::Hex {
                 self.chunk.write_digests(false, &self.h.plain, z)?;
                 self.h.plain.clear();
                 return Ok(());

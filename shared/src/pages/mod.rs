@@ -22,6 +22,7 @@ mod rle;
 mod stats;
 #[cfg(test)]
 mod tests;
+mod uuidzstd;
 
 use crate::batch::{opt as text, uuid_words};
 use crate::record::{EnrichedRecord, Product};
@@ -153,6 +154,7 @@ impl FileEncoder {
         leaves[PAGE_VIEW_ID].hex_digests(true);
         leaves[DAILY_PAGE_VIEW_ID].hex_digests(false);
         leaves[DAILY_VISITOR_ID].hex_digests(false);
+        leaves[EVENT_ID].uuid_text();
         Ok(FileEncoder {
             leaves,
             rows: 0,

@@ -260,11 +260,14 @@ impl Leaf {
                 f(Ok(&p[at + 4..at + 4 + len]));
                 at += 4 + len;
             }
+        } else if width == 4 {
+            // Constant widths: a copy of run-time length was a `memcpy` call per value.
+            for c in p.chunks_exact(4) {
+                f(Err(u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))));
+            }
         } else {
-            for chunk in p.chunks_exact(width) {
-                let mut b = [0u8; 8];
-                b[..width].copy_from_slice(chunk);
-                f(Err(u64::from_le_bytes(b)));
+            for c in p.chunks_exact(8) {
+                f(Err(u64::from_le_bytes(c.try_into().unwrap_or_default())));
             }
         }
     }
@@ -299,10 +302,15 @@ impl Leaf {
     /// Adds the current page's values and nulls to the chunk statistics.
     fn page_stats(&mut self) {
         if let Some(mut s) = self.stats.take() {
-            self.for_each_value(|v| match v {
-                Ok(text) => s.bytes(text),
-                Err(bits) => s.fixed(bits),
-            });
+            if self.h.width > 0 {
+                s.fixed_page(&self.h.plain);
+            } else {
+                self.for_each_value(|v| {
+                    if let Ok(text) = v {
+                        s.bytes(text);
+                    }
+                });
+            }
             let max = self.h.max_def as u8;
             self.nulls += self.h.defs.iter().filter(|d| **d < max).count() as u64;
             self.stats = Some(s);

@@ -20,22 +20,21 @@ fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
-/// Packs `values` LSB first, `width` bits each, padding the last byte with zeros.
+/// Packs `values` LSB first, `width` (≤ 64) bits each, padding the last byte with zeros.
 fn bitpack(values: impl Iterator<Item = u64>, width: u8, out: &mut Vec<u8>) {
     let mut acc: u128 = 0;
     let mut bits = 0u32;
     for v in values {
         acc |= u128::from(v) << bits;
         bits += u32::from(width);
-        while bits >= 8 {
-            out.push(acc as u8);
-            acc >>= 8;
-            bits -= 8;
+        // Eight bytes at a time: a byte at a time was ~10 % of closing a page (perf).
+        if bits >= 64 {
+            out.extend_from_slice(&(acc as u64).to_le_bytes());
+            acc >>= 64;
+            bits -= 64;
         }
     }
-    if bits > 0 {
-        out.push(acc as u8);
-    }
+    out.extend_from_slice(&(acc as u64).to_le_bytes()[..bits.div_ceil(8) as usize]);
 }
 
 /// Length of the run of equal values starting at `i`, counting at most `cap`.

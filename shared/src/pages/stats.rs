@@ -50,19 +50,35 @@ impl Stats {
         }
     }
 
-    /// Adds a fixed-width value (bits as [`super::leaf::Leaf::fixed`] takes them).
-    #[inline]
-    pub fn fixed(&mut self, bits: u64) {
+    /// Adds the fixed-width values of a PLAIN page: typed loops, where a value at a time went
+    /// through a run-time width and a `match` per value (perf: ~1 % of enrich + encode).
+    pub fn fixed_page(&mut self, plain: &[u8]) {
+        fn words<const N: usize>(p: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
+            p.chunks_exact(N).map(|c| c.try_into().unwrap_or([0; N]))
+        }
         match self {
-            Stats::I32(acc) => widen(acc, bits as u32 as i32),
-            Stats::I64(acc) => widen(acc, bits as i64),
+            Stats::I32(acc) if plain.len() >= 4 => {
+                let (lo, hi) = words::<4>(plain)
+                    .map(i32::from_le_bytes)
+                    .fold((i32::MAX, i32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+                widen(acc, lo);
+                widen(acc, hi);
+            }
+            Stats::I64(acc) if plain.len() >= 8 => {
+                let (lo, hi) = words::<8>(plain)
+                    .map(i64::from_le_bytes)
+                    .fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+                widen(acc, lo);
+                widen(acc, hi);
+            }
             Stats::F64(acc) => {
-                let v = f64::from_bits(bits);
-                if !v.is_nan() {
-                    widen(acc, v);
+                for v in words::<8>(plain).map(f64::from_le_bytes) {
+                    if !v.is_nan() {
+                        widen(acc, v);
+                    }
                 }
             }
-            Stats::Bytes { .. } => {}
+            _ => {}
         }
     }
 

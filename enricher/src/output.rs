@@ -42,6 +42,7 @@ pub struct PartitionedBatches {
     index: FxHashMap<u64, Vec<usize>>,
     parts: Vec<Part>,
     rows: usize,
+    dates: shared::time::DateMemo,
 }
 
 fn key_hash(domain: &str, t: EventType, date: Date) -> u64 {
@@ -60,6 +61,7 @@ impl PartitionedBatches {
             index: FxHashMap::default(),
             parts: Vec::new(),
             rows: 0,
+            dates: Default::default(),
         })
     }
 
@@ -82,7 +84,7 @@ impl PartitionedBatches {
     /// Appends a record to its partition (no allocation once the partition exists, apart from
     /// new dictionary entries and closing full pages).
     pub fn push(&mut self, r: &EnrichedRecord<'_>) -> Result<(), OutputError> {
-        let date = Date::from_epoch_ms(r.event_ms);
+        let date = self.dates.date(r.event_ms);
         let h = key_hash(&r.domain_name, r.event_type, date);
         let candidates = self.index.entry(h).or_default();
         let found = candidates.iter().copied().find(|&i| {

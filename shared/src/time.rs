@@ -19,6 +19,39 @@ pub struct Date {
     pub day: u8,
 }
 
+/// The date of the last day asked for, kept: rows of one file, or in arrival order, fall on
+/// a day or two, and a division by the day length is cheaper than `civil_from_days` (~15 ns,
+/// run twice per encoded row before; perf).
+#[derive(Debug, Clone, Copy)]
+pub struct DateMemo {
+    days: i64,
+    date: Date,
+}
+
+impl Default for DateMemo {
+    fn default() -> Self {
+        DateMemo {
+            days: 0,
+            date: Date::from_days(0),
+        }
+    }
+}
+
+impl DateMemo {
+    /// [`Date::from_epoch_ms`] of `epoch_ms`.
+    #[inline]
+    pub fn date(&mut self, epoch_ms: i64) -> Date {
+        let days = epoch_ms.div_euclid(MS_PER_DAY);
+        if days != self.days {
+            *self = DateMemo {
+                days,
+                date: Date::from_days(days),
+            };
+        }
+        self.date
+    }
+}
+
 impl Date {
     /// The UTC date containing `epoch_ms`.
     pub fn from_epoch_ms(epoch_ms: i64) -> Date {
@@ -143,8 +176,15 @@ mod tests {
             (-1, "1969-12-31"),
             (253_402_300_799_000, "9999-12-31"),
         ];
-        for (ms, want) in cases {
+        let mut memo = DateMemo::default();
+        // Forwards, backwards, and each twice: the memo's hits and misses.
+        for (ms, want) in cases
+            .iter()
+            .chain(cases.iter().rev())
+            .flat_map(|c| [*c, *c])
+        {
             assert_eq!(Date::from_epoch_ms(ms).to_string(), want, "epoch ms {ms}");
+            assert_eq!(memo.date(ms).to_string(), want, "memo, epoch ms {ms}");
             let mut buf = [0u8; 10];
             Date::from_epoch_ms(ms).fmt_into(&mut buf);
             assert_eq!(std::str::from_utf8(&buf).unwrap(), want);

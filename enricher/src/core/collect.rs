@@ -197,11 +197,9 @@ pub fn map_collect<'a>(ctx: &mut Context, env: &Envelope<'a>, geo: Geo<'a>) -> M
         products: products(&o),
     };
 
-    let date = shared::time::Date::from_epoch_ms(event_ms);
     let ids = ctx.hit_ids(
         &ip,
         raw_ua,
-        date,
         &domain,
         path.as_deref().unwrap_or(""),
         event_ms,

@@ -14,7 +14,7 @@ use super::pixel::{map_pixel, PixelHit};
 use crate::ua::{UaCache, UaError, UaParser};
 use shared::envelope::{Envelope, HitKind};
 use shared::record::{RequestInfo, Source, UaFields};
-use shared::time::Date;
+use shared::time::{Date, DateMemo};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -61,6 +61,8 @@ pub struct Context {
     geoip: Option<GeoIp>,
     /// Hash state after the salt of the last date seen (hits arrive mostly in date order).
     salted: Option<(Date, Salted)>,
+    /// Hits' UTC dates (see [`DateMemo`]).
+    dates: DateMemo,
 }
 
 impl Context {
@@ -81,11 +83,11 @@ impl Context {
         &mut self,
         ip: &str,
         ua: &str,
-        date: Date,
         domain: &str,
         path: &str,
         event_ms: i64,
     ) -> HitIds {
+        let date = self.dates.date(event_ms);
         let state = match &self.salted {
             Some((d, h)) if *d == date => h,
             _ => &self.salted.insert((date, salted(self.salts.salt(date)))).1,
@@ -155,6 +157,7 @@ impl Engine {
                 cdn_domain: config.cdn_domain,
                 geoip: None,
                 salted: None,
+                dates: DateMemo::default(),
             },
             ip_buf: String::new(),
             keep_query_string: config.keep_query_string,

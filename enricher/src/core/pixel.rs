@@ -219,11 +219,9 @@ pub fn map_pixel<'a>(ctx: &mut Context, hit: PixelHit<'a, '_>) -> MapResult<'a> 
         cores: lenient_int(q!("c")?),
     };
 
-    let date = shared::time::Date::from_epoch_ms(event_ms);
     let ids = ctx.hit_ids(
         hit.ip,
         hit.raw_ua,
-        date,
         &domain,
         request_path.as_deref().unwrap_or(""),
         event_ms,

@@ -132,6 +132,8 @@ pub struct FileEncoder {
     /// levels are not written yet.
     nulls: [usize; GROUPS.len()],
     writer: Option<SerializedFileWriter<Vec<u8>>>,
+    /// The rows' dates (one partition's rows share theirs).
+    dates: crate::time::DateMemo,
 }
 
 fn int(v: Option<i32>) -> Option<u64> {
@@ -160,6 +162,7 @@ impl FileEncoder {
             rows: 0,
             nulls: [0; GROUPS.len()],
             writer: None,
+            dates: Default::default(),
         })
     }
 
@@ -169,7 +172,7 @@ impl FileEncoder {
         r: &EnrichedRecord<'_>,
         layout: &mut Layout,
     ) -> Result<(), ParquetError> {
-        let date = crate::time::Date::from_epoch_ms(r.event_ms);
+        let date = self.dates.date(r.event_ms);
         let l = &mut self.leaves;
         l[0].fixed(int(Some(date.year)));
         l[1].fixed(int(Some(i32::from(date.month))));

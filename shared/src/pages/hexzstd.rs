@@ -270,9 +270,10 @@ pub(super) fn put_sequences_header(count: usize, codes: [u8; 3], out: &mut Vec<u
 }
 
 #[cfg(test)]
-mod unit {
+pub(super) mod unit {
     use super::{encode, encode_digests, VALUES_PER_BLOCK};
     use proptest::prelude::*;
+    use proptest::test_runner::TestCaseError;
 
     fn page(ids: &[[u8; 32]]) -> Vec<u8> {
         let mut body = Vec::new();
@@ -286,24 +287,32 @@ mod unit {
     }
 
     fn ids(n: usize, seed: u64) -> Vec<[u8; 32]> {
+        let mut next = random_bytes(seed);
+        (0..n).map(|_| std::array::from_fn(|_| next())).collect()
+    }
+
+    /// A seeded stream of pseudo-random bytes (xorshift).
+    pub(in crate::pages) fn random_bytes(seed: u64) -> impl FnMut() -> u8 {
         let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                let mut id = [0u8; 32];
-                for b in &mut id {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    *b = x as u8;
-                }
-                id
-            })
-            .collect()
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        }
     }
 
     fn round_trip(body: &[u8]) -> Vec<u8> {
+        round_trip_with(encode, body)
+    }
+
+    /// `body` through a frame writer that must take it, then libzstd.
+    pub(in crate::pages) fn round_trip_with(
+        encode: fn(&[u8], &mut Vec<u8>) -> bool,
+        body: &[u8],
+    ) -> Vec<u8> {
         let mut out = vec![7, 7]; // appends after what is there
-        assert!(encode(body, &mut out), "a hex page is taken");
+        assert!(encode(body, &mut out), "a page of the shape is taken");
         assert_eq!(out[..2], [7, 7]);
         zstd::bulk::decompress(&out[2..], body.len()).expect("libzstd decodes the frame")
     }
@@ -377,11 +386,34 @@ mod unit {
                 cases.push(b);
             }
         }
+        assert_refused(encode, &cases);
+    }
+
+    /// Asserts that a frame writer refuses every one of `cases`, leaving the output as it was.
+    pub(in crate::pages) fn assert_refused(
+        encode: fn(&[u8], &mut Vec<u8>) -> bool,
+        cases: &[Vec<u8>],
+    ) {
         for (i, body) in cases.iter().enumerate() {
             let mut out = vec![9];
             assert!(!encode(body, &mut out), "case {i}");
             assert_eq!(out, [9], "output untouched");
         }
+    }
+
+    /// A frame writer either refuses `body` (output untouched) or writes a frame libzstd
+    /// decodes to it.
+    pub(in crate::pages) fn taken_or_untouched(
+        encode: fn(&[u8], &mut Vec<u8>) -> bool,
+        body: Vec<u8>,
+    ) -> Result<(), TestCaseError> {
+        let mut out = Vec::new();
+        if encode(&body, &mut out) {
+            prop_assert_eq!(zstd::bulk::decompress(&out, body.len()).unwrap(), body);
+        } else {
+            prop_assert!(out.is_empty());
+        }
+        Ok(())
     }
 
     proptest! {
@@ -392,12 +424,7 @@ mod unit {
                 0..700,
             )
         ) {
-            let mut out = Vec::new();
-            if encode(&body, &mut out) {
-                prop_assert_eq!(zstd::bulk::decompress(&out, body.len()).unwrap(), body);
-            } else {
-                prop_assert!(out.is_empty());
-            }
+            taken_or_untouched(encode, body)?;
         }
 
         #[test]

@@ -56,21 +56,22 @@ impl Stats {
         fn words<const N: usize>(p: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
             p.chunks_exact(N).map(|c| c.try_into().unwrap_or([0; N]))
         }
+        /// Min and max of a page of integers, folded into `acc`.
+        fn ints<const N: usize, T: Ord + Copy>(
+            acc: &mut Option<(T, T)>,
+            plain: &[u8],
+            from: fn([u8; N]) -> T,
+        ) {
+            let mut v = words::<N>(plain).map(from);
+            if let Some(first) = v.next() {
+                let (lo, hi) = v.fold((first, first), |(lo, hi), x| (lo.min(x), hi.max(x)));
+                widen(acc, lo);
+                widen(acc, hi);
+            }
+        }
         match self {
-            Stats::I32(acc) if plain.len() >= 4 => {
-                let (lo, hi) = words::<4>(plain)
-                    .map(i32::from_le_bytes)
-                    .fold((i32::MAX, i32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-                widen(acc, lo);
-                widen(acc, hi);
-            }
-            Stats::I64(acc) if plain.len() >= 8 => {
-                let (lo, hi) = words::<8>(plain)
-                    .map(i64::from_le_bytes)
-                    .fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-                widen(acc, lo);
-                widen(acc, hi);
-            }
+            Stats::I32(acc) => ints(acc, plain, i32::from_le_bytes),
+            Stats::I64(acc) => ints(acc, plain, i64::from_le_bytes),
             Stats::F64(acc) => {
                 for v in words::<8>(plain).map(f64::from_le_bytes) {
                     if !v.is_nan() {
@@ -78,7 +79,7 @@ impl Stats {
                     }
                 }
             }
-            _ => {}
+            Stats::Bytes { .. } => {}
         }
     }
 

@@ -139,7 +139,7 @@ impl Leaf {
         }
     }
 
-    /// Marks the column's values as UUID text (`event_id`: see [`super::uuidzstd`]).
+    /// Marks the column's values as UUID text (`event_id`: see `pages::uuidzstd`).
     pub fn uuid_text(&mut self) {
         self.chunk.shape = Shape::Uuid;
     }

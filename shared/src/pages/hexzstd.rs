@@ -420,11 +420,16 @@ pub(super) mod unit {
         #[test]
         fn never_panics_and_reads_back_when_taken(
             body in proptest::collection::vec(
-                prop_oneof![Just(b'a'), Just(b'0'), Just(b'f'), Just(64u8), Just(0u8), any::<u8>()],
+                prop_oneof![
+                    Just(b'a'), Just(b'0'), Just(b'f'), Just(b'8'), Just(b'-'),
+                    Just(64u8), Just(36u8), Just(0u8), any::<u8>(),
+                ],
                 0..700,
             )
         ) {
-            taken_or_untouched(encode, body)?;
+            // Both frame writers (this one and `uuidzstd`'s).
+            taken_or_untouched(encode, body.clone())?;
+            taken_or_untouched(super::super::uuidzstd::encode, body)?;
         }
 
         #[test]

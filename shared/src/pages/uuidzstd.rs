@@ -214,9 +214,7 @@ fn put_stream(values: &[u8], out: &mut Vec<u8>) -> bool {
 
 #[cfg(test)]
 mod unit {
-    use super::super::hexzstd::unit::{
-        assert_refused, random_bytes, round_trip_with, taken_or_untouched,
-    };
+    use super::super::hexzstd::unit::{assert_refused, random_bytes, round_trip_with};
     use super::{encode, VALUES_PER_BLOCK};
     use proptest::prelude::*;
 
@@ -335,15 +333,7 @@ mod unit {
     }
 
     proptest! {
-        #[test]
-        fn never_panics_and_reads_back_when_taken(
-            body in proptest::collection::vec(
-                prop_oneof![Just(b'8'), Just(b'-'), Just(b'e'), Just(36u8), Just(0u8), any::<u8>()],
-                0..500,
-            )
-        ) {
-            taken_or_untouched(encode, body)?;
-        }
+        // Arbitrary bytes: `hexzstd`'s test feeds both frame writers.
 
         #[test]
         fn uuid_pages_read_back(n in 1usize..300, seed in any::<u64>()) {
